@@ -1,0 +1,26 @@
+"""The one place that reads environment variables (the apps never do)."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# The development key is public on purpose; production settings refuse it.
+DEV_SECRET_KEY = "dev-insecure-key-do-not-use-in-production-cmo-leads"
+
+env = environ.Env(
+    DJANGO_DEBUG=(bool, False),
+    DJANGO_SECRET_KEY=(str, DEV_SECRET_KEY),
+    DJANGO_ALLOWED_HOSTS=(list, ["localhost", "127.0.0.1"]),
+    DATABASE_URL=(str, f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    REDIS_URL=(str, "redis://127.0.0.1:6379/0"),
+    PORT=(int, 8000),
+    SUBMISSION_RATE_LIMIT=(str, "20/minute"),
+    CORS_ALLOWED_ORIGINS=(list, []),
+    DJANGO_EMAIL_URL=(str, "consolemail://"),
+    DEFAULT_FROM_EMAIL=(str, "leads@localhost"),
+    PRACTICE_EMAIL=(str, "cmo@localhost"),
+    DJANGO_CSRF_TRUSTED_ORIGINS=(list, []),
+    DJANGO_SECURE_SSL_REDIRECT=(bool, True),
+)

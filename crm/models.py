@@ -1,0 +1,350 @@
+"""The pipeline's data: who the prospect is, where the lead stands, what was done."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """Every model's created_at/updated_at, from one place."""
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Language(models.TextChoices):
+    FR = "fr", _("French")
+    EN = "en", _("English")
+
+
+class Stage(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    DISCOVERY = "discovery", _("Discovery")
+    PROPOSAL = "proposal", _("Proposal")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+
+
+#: Stages in which a lead is still being worked; a returning prospect joins such a lead.
+OPEN_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.DISCOVERY, Stage.PROPOSAL)
+CLOSED_STAGES = (Stage.WON, Stage.LOST, Stage.DISQUALIFIED)
+
+
+class Recommendation(models.TextChoices):
+    CONSULTANT = "consultant", _("Marketing consultant")
+    FRACTIONAL_CMO = "fractional_cmo", _("Fractional CMO")
+
+
+class Alternative(models.TextChoices):
+    ADVISOR = "advisor", _("Marketing advisor")
+    INTERIM_DIRECTOR = "interim_director", _("Interim marketing director")
+    FULL_TIME_HIRE = "full_time_hire", _("Full-time hire")
+
+
+class FitGrade(models.TextChoices):
+    A = "A", _("A (strong fit)")
+    B = "B", _("B (good fit)")
+    C = "C", _("C (fair fit)")
+    D = "D", _("D (weak fit)")
+
+
+class LeadSource(models.TextChoices):
+    WEB_FORM = "web_form", _("Web form")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    DEMO = "demo", _("Demo data")
+
+
+class Company(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    website = models.URLField(_("website"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name"]
+        indexes = [models.Index(Lower("name"), name="crm_company_name_ci")]
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(TimeStampedModel):
+    """The prospect. One per e-mail address, stored normalized (trimmed, lower case)."""
+
+    email = models.EmailField(_("e-mail"), max_length=254, unique=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="contacts"
+    )
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")), name="crm_contact_email_lowercase"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Lead(TimeStampedModel):
+    """A prospect's way through the pipeline, with the qualification in force.
+
+    The qualification fields are written by ``crm.services.lead_record_qualification``
+    (called by the qualification app); ``classification`` keeps the full computed
+    outcome as the rules produced it, ``answers`` the answers it was computed from,
+    and the override sits beside them, never instead of them.
+    """
+
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="leads"
+    )
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="leads"
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.NEW, db_index=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_leads",
+    )
+    next_follow_up_at = models.DateTimeField(
+        _("next follow-up"), null=True, blank=True, db_index=True
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+    source = models.CharField(
+        _("source"), max_length=20, choices=LeadSource.choices, default=LeadSource.WEB_FORM
+    )
+    utm_source = models.CharField(_("UTM source"), max_length=200, blank=True)
+    utm_medium = models.CharField(_("UTM medium"), max_length=200, blank=True)
+    utm_campaign = models.CharField(_("UTM campaign"), max_length=200, blank=True)
+    referrer = models.CharField(_("referrer"), max_length=500, blank=True)
+    submission_count = models.PositiveIntegerField(_("submissions"), default=1)
+    last_returned_at = models.DateTimeField(_("came back on"), null=True, blank=True)
+    lost_reason = models.CharField(_("reason lost"), max_length=500, blank=True)
+
+    # The latest answers, as keys and as labels in both languages, so that the crm
+    # can show them without knowing the questionnaire.
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    answers_display = models.JSONField(_("answers (labels)"), default=list, blank=True)
+
+    # What the rules computed (denormalized for filtering; null while pending).
+    recommendation = models.CharField(
+        _("computed recommendation"),
+        max_length=20,
+        choices=Recommendation.choices,
+        blank=True,
+        db_index=True,
+    )
+    alternative = models.CharField(
+        _("alternative"), max_length=20, choices=Alternative.choices, blank=True
+    )
+    confidence = models.FloatField(_("confidence"), null=True, blank=True)
+    fit_score = models.PositiveSmallIntegerField(_("fit score"), null=True, blank=True)
+    fit_grade = models.CharField(
+        _("fit grade"), max_length=1, choices=FitGrade.choices, blank=True, db_index=True
+    )
+    needs_review = models.BooleanField(_("needs review"), default=False, db_index=True)
+    ruleset_version = models.PositiveIntegerField(_("ruleset version"), null=True, blank=True)
+    classification = models.JSONField(_("classification"), null=True, blank=True)
+    classified_at = models.DateTimeField(_("classified"), null=True, blank=True)
+
+    # A person's look at the recommendation (Québec's Law 25: automated decisions
+    # can be reviewed by a person).
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+
+    override_recommendation = models.CharField(
+        _("override"), max_length=20, choices=Recommendation.choices, blank=True
+    )
+    override_reason = models.TextField(_("override reason"), blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("overridden by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    override_at = models.DateTimeField(_("overridden"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A returning prospect joins their open lead: at most one open lead each.
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=Q(stage__in=["new", "contacted", "discovery", "proposal"]),
+                name="crm_lead_one_open_per_contact",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=1),
+                name="crm_lead_confidence_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(fit_score__isnull=True) | Q(fit_score__lte=100),
+                name="crm_lead_fit_score_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(override_recommendation="") | ~Q(override_reason=""),
+                name="crm_lead_override_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "-created_at"], name="crm_lead_stage_created"),
+            models.Index(fields=["owner", "next_follow_up_at"], name="crm_lead_owner_follow_up"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.contact.full_name} ({self.company.name})"
+
+    @property
+    def recommendation_in_force(self) -> str:
+        """The override's recommendation when there is one, else the computed one."""
+        return self.override_recommendation or self.recommendation
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+
+class LeadEvent(TimeStampedModel):
+    """The lead's history: every stage change, assignment, override, review, return."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STAGE = "stage", _("Stage changed")
+        ASSIGNED = "assigned", _("Assigned")
+        OVERRIDE = "override", _("Recommendation overridden")
+        REVIEWED = "reviewed", _("Recommendation reviewed")
+        CLASSIFIED = "classified", _("Classified")
+        RETURNED = "returned", _("Came back")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    from_value = models.CharField(_("from"), max_length=200, blank=True)
+    to_value = models.CharField(_("to"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("lead event")
+        verbose_name_plural = _("lead history")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.from_value} → {self.to_value}".strip()
+
+
+class Activity(TimeStampedModel):
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        CALL = "call", _("Call")
+        EMAIL = "email", _("E-mail")
+        MEETING = "meeting", _("Meeting")
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="activities"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    body = models.TextField(_("details"), blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "done_at", "due_at"], name="crm_activity_todo")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Consent(TimeStampedModel):
+    """Evidence of one consent: what was agreed to, when, from where (CASL, Law 25)."""
+
+    class Purpose(models.TextChoices):
+        CONTACT = "contact", _("To be contacted about this request")
+        MARKETING = "marketing", _("Marketing e-mails")
+
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="consents"
+    )
+    lead = models.ForeignKey(
+        Lead,
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consents",
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    granted = models.BooleanField(_("granted"))
+    wording_version = models.CharField(_("wording version"), max_length=40)
+    wording = models.TextField(_("wording shown"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()}: {self.granted}"

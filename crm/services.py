@@ -1,0 +1,311 @@
+"""Every write to the pipeline goes through here: ``<noun>_<verb>``, keyword-only, atomic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from .models import (
+    OPEN_STAGES,
+    Activity,
+    Company,
+    Consent,
+    Contact,
+    Lead,
+    LeadEvent,
+    LeadSource,
+    Stage,
+)
+
+
+def normalize_email(email: str) -> str:
+    """The one form an e-mail is stored and matched in: trimmed, lower case."""
+    return (email or "").strip().lower()
+
+
+@transaction.atomic
+def contact_upsert(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str = "",
+    phone: str = "",
+    job_title: str = "",
+    language: str = "fr",
+    company_name: str,
+    company_website: str = "",
+) -> Contact:
+    """Find the contact by normalized e-mail, or create it; newer details win.
+
+    The company is the contact's own one: renamed in place when the prospect gives
+    another name, since a contact belongs to one company at a time here.
+    """
+    email = normalize_email(email)
+    contact = (
+        Contact.objects.select_for_update().select_related("company").filter(email=email).first()
+    )
+    if contact is None:
+        company = Company.objects.create(name=company_name, website=company_website)
+        return Contact.objects.create(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            job_title=job_title,
+            language=language,
+            company=company,
+        )
+    company = contact.company
+    company.name = company_name
+    company.website = company_website or company.website
+    company.save(update_fields=["name", "website", "updated_at"])
+    contact.first_name = first_name
+    contact.last_name = last_name or contact.last_name
+    contact.phone = phone or contact.phone
+    contact.job_title = job_title or contact.job_title
+    contact.language = language
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def lead_open_or_attach(
+    *,
+    contact: Contact,
+    language: str,
+    source: str = LeadSource.WEB_FORM,
+    utm: Mapping[str, str] | None = None,
+    referrer: str = "",
+    answers: Mapping[str, Any] | None = None,
+    answers_display: list | None = None,
+) -> tuple[Lead, bool]:
+    """Return the contact's open lead (noting that they came back) or a new one.
+
+    Returns ``(lead, created)``.
+    """
+    utm = utm or {}
+    now = timezone.now()
+    lead = Lead.objects.select_for_update().filter(contact=contact, stage__in=OPEN_STAGES).first()
+    if lead is not None:
+        lead.submission_count += 1
+        lead.last_returned_at = now
+        lead.language = language
+        if answers is not None:
+            lead.answers = dict(answers)
+            lead.answers_display = list(answers_display or [])
+        lead.save()
+        LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.RETURNED, created_at=now)
+        return lead, False
+    lead = Lead.objects.create(
+        contact=contact,
+        company=contact.company,
+        language=language,
+        source=source,
+        utm_source=utm.get("utm_source", "")[:200],
+        utm_medium=utm.get("utm_medium", "")[:200],
+        utm_campaign=utm.get("utm_campaign", "")[:200],
+        referrer=referrer[:500],
+        answers=dict(answers or {}),
+        answers_display=list(answers_display or []),
+        created_at=now,
+    )
+    LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED, created_at=now)
+    return lead, True
+
+
+def consent_record(
+    *,
+    contact: Contact,
+    lead: Lead | None,
+    purpose: str,
+    granted: bool,
+    wording_version: str,
+    wording: str,
+    language: str,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    source: str = "",
+) -> Consent:
+    """Keep the evidence of one consent (or refusal), as it was given."""
+    return Consent.objects.create(
+        contact=contact,
+        lead=lead,
+        purpose=purpose,
+        granted=granted,
+        wording_version=wording_version,
+        wording=wording,
+        language=language,
+        ip_address=ip_address,
+        user_agent=user_agent[:300],
+        source=source[:300],
+    )
+
+
+@transaction.atomic
+def lead_record_qualification(
+    *,
+    lead_id: int,
+    recommendation: str,
+    alternative: str | None,
+    confidence: float,
+    fit_score: int,
+    fit_grade: str,
+    needs_review: bool,
+    ruleset_version: int,
+    classification: Mapping[str, Any],
+) -> Lead | None:
+    """Store what the rules computed on the lead. Returns None if the lead is gone.
+
+    A new computation clears an earlier person's review: they reviewed another result.
+    """
+    lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+    if lead is None:
+        return None
+    lead.recommendation = recommendation
+    lead.alternative = alternative or ""
+    lead.confidence = confidence
+    lead.fit_score = fit_score
+    lead.fit_grade = fit_grade
+    lead.needs_review = needs_review
+    lead.ruleset_version = ruleset_version
+    lead.classification = dict(classification)
+    lead.classified_at = timezone.now()
+    lead.reviewed_by = None
+    lead.reviewed_at = None
+    lead.save()
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEvent.Kind.CLASSIFIED,
+        to_value=recommendation,
+        note=f"ruleset v{ruleset_version}",
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_move_stage(
+    *, lead: Lead, stage: str, by: AbstractBaseUser | None, reason: str = ""
+) -> Lead:
+    """Move the lead to ``stage`` and record who did it and when."""
+    if stage not in Stage.values:
+        raise ValueError(f"Unknown stage {stage!r}")
+    if lead.stage == stage:
+        return lead
+    previous = lead.stage
+    lead.stage = stage
+    if stage == Stage.LOST:
+        lead.lost_reason = reason
+    lead.save(update_fields=["stage", "lost_reason", "updated_at"])
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEvent.Kind.STAGE,
+        from_value=previous,
+        to_value=stage,
+        note=reason,
+        by=by,
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_assign(*, lead: Lead, owner: AbstractBaseUser | None, by: AbstractBaseUser | None) -> Lead:
+    """Give the lead to ``owner`` (or to nobody), recording who did it."""
+    if lead.owner_id == (owner.pk if owner else None):
+        return lead
+    previous = str(lead.owner) if lead.owner_id else ""
+    lead.owner = owner
+    lead.save(update_fields=["owner", "updated_at"])
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEvent.Kind.ASSIGNED,
+        from_value=previous,
+        to_value=str(owner) if owner else "",
+        by=by,
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_override_recommendation(
+    *, lead: Lead, recommendation: str, reason: str, by: AbstractBaseUser | None
+) -> Lead:
+    """Set a person's recommendation beside the computed one. A reason is required.
+
+    An empty ``recommendation`` removes the override (the reason says why).
+    Overriding counts as a person's review.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("An override needs a reason.")
+    previous = lead.override_recommendation or lead.recommendation
+    now = timezone.now()
+    lead.override_recommendation = recommendation
+    lead.override_reason = reason if recommendation else ""
+    lead.override_by = by if recommendation else None
+    lead.override_at = now if recommendation else None
+    lead.reviewed_by = by
+    lead.reviewed_at = now
+    lead.save()
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEvent.Kind.OVERRIDE,
+        from_value=previous,
+        to_value=recommendation or lead.recommendation,
+        note=reason,
+        by=by,
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_mark_reviewed(*, lead: Lead, by: AbstractBaseUser, note: str = "") -> Lead:
+    """Record that a person looked at the computed recommendation and agrees."""
+    lead.reviewed_by = by
+    lead.reviewed_at = timezone.now()
+    lead.save(update_fields=["reviewed_by", "reviewed_at", "updated_at"])
+    LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.REVIEWED, note=note, by=by)
+    return lead
+
+
+def lead_set_follow_up(*, lead: Lead, at: datetime | None) -> Lead:
+    lead.next_follow_up_at = at
+    lead.save(update_fields=["next_follow_up_at", "updated_at"])
+    return lead
+
+
+def lead_request_reclassification(
+    *, lead_ids: Iterable[int], requested_by: AbstractBaseUser | None = None
+) -> None:
+    """Ask whoever scores leads (the qualification app) to score these again."""
+    from .signals import reclassification_requested
+
+    reclassification_requested.send(sender=Lead, lead_ids=list(lead_ids), requested_by=requested_by)
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    lead: Lead,
+    kind: str,
+    body: str = "",
+    due_at: datetime | None = None,
+    done_at: datetime | None = None,
+    owner: AbstractBaseUser | None = None,
+) -> Activity:
+    """Log a note, call, e-mail or meeting; a due one becomes the lead's next follow-up
+    when it comes sooner than the one already set."""
+    activity = Activity.objects.create(
+        lead=lead, kind=kind, body=body, due_at=due_at, done_at=done_at, owner=owner
+    )
+    if (
+        due_at
+        and not done_at
+        and (lead.next_follow_up_at is None or due_at < lead.next_follow_up_at)
+    ):
+        lead_set_follow_up(lead=lead, at=due_at)
+    return activity

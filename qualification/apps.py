@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QualificationConfig(AppConfig):
+    name = "qualification"
+    verbose_name = _("Qualification")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks, receivers  # noqa: F401  (registers checks and signal receivers)

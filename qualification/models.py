@@ -1,0 +1,230 @@
+"""Questionnaires (versioned), rulesets (versioned), submissions and classifications."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Alternative, FitGrade, Language, Lead, Recommendation, TimeStampedModel
+
+
+def _in_language(obj, field: str, language: str | None = None) -> str:
+    """``label_fr``/``label_en`` style fields, in the asked or active language."""
+    language = (language or get_language() or "fr")[:2]
+    if language not in ("fr", "en"):
+        language = "fr"
+    return getattr(obj, f"{field}_{language}") or getattr(obj, f"{field}_fr")
+
+
+class Questionnaire(TimeStampedModel):
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    title_fr = models.CharField(_("title (French)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"v{self.version}"
+
+    def title(self, language: str | None = None) -> str:
+        return _in_language(self, "title", language)
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("One choice")
+        MULTIPLE = "multiple", _("Several choices")
+        TEXT = "text", _("Free text")
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    key = models.SlugField(_("key"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField(_("position"))
+    section = models.CharField(_("section"), max_length=50, blank=True)
+    label_fr = models.CharField(_("question (French)"), max_length=300)
+    label_en = models.CharField(_("question (English)"), max_length=300)
+    help_fr = models.CharField(_("help (French)"), max_length=500, blank=True)
+    help_en = models.CharField(_("help (English)"), max_length=500, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    min_choices = models.PositiveSmallIntegerField(_("fewest choices"), default=1)
+    max_choices = models.PositiveSmallIntegerField(_("most choices"), default=1)
+    max_length = models.PositiveIntegerField(_("longest text"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["questionnaire", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "key"], name="qualification_question_key_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def label(self, language: str | None = None) -> str:
+        return _in_language(self, "label", language)
+
+    def help_text(self, language: str | None = None) -> str:
+        return _in_language(self, "help", language)
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    key = models.SlugField(_("key"), max_length=50)
+    position = models.PositiveSmallIntegerField(_("position"))
+    label_fr = models.CharField(_("answer (French)"), max_length=300)
+    label_en = models.CharField(_("answer (English)"), max_length=300)
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "key"], name="qualification_choice_key_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def label(self, language: str | None = None) -> str:
+        return _in_language(self, "label", language)
+
+
+class Ruleset(TimeStampedModel):
+    """The scoring weights, as data. A published version is never changed again."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    weights = models.JSONField(_("weights"))
+    notes = models.TextField(_("notes"), blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("ruleset")
+        verbose_name_plural = _("rulesets")
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"v{self.version} ({self.get_status_display()})"
+
+
+class Submission(TimeStampedModel):
+    """One answered questionnaire, as received: stored before anything else happens."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CLASSIFIED = "classified", _("Classified")
+        FAILED = "failed", _("Failed")
+        SPAM = "spam", _("Spam")
+
+    class Channel(models.TextChoices):
+        WEB_FORM = "web_form", _("Web form")
+        API = "api", _("API")
+
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.PROTECT
+    )
+    lead = models.ForeignKey(
+        Lead,
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="submissions",
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    answers = models.JSONField(_("answers"))
+    # Everything that was posted (contact, company, consent, source), for the record.
+    payload = models.JSONField(_("payload as received"), default=dict)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    enqueued_at = models.DateTimeField(_("last sent to the queue"), null=True, blank=True)
+    classified_at = models.DateTimeField(_("classified"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=200, null=True, blank=True, unique=True
+    )
+    # The first answer given, replayed as is for a retried post with the same key.
+    first_response = models.JSONField(_("first response"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="spam") | Q(lead__isnull=False),
+                name="qualification_submission_has_lead_unless_spam",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.public_id)
+
+
+class Classification(TimeStampedModel):
+    """What one ruleset version computed for one submission. Never edited afterwards."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="classifications"
+    )
+    ruleset = models.ForeignKey(Ruleset, on_delete=models.PROTECT, related_name="+")
+    recommendation = models.CharField(
+        _("recommendation"), max_length=20, choices=Recommendation.choices
+    )
+    alternative = models.CharField(
+        _("alternative"), max_length=20, choices=Alternative.choices, blank=True
+    )
+    confidence = models.FloatField(_("confidence"))
+    needs_review = models.BooleanField(_("needs review"))
+    fit_score = models.PositiveSmallIntegerField(_("fit score"))
+    fit_grade = models.CharField(_("fit grade"), max_length=1, choices=FitGrade.choices)
+    explanation = models.JSONField(_("explanation"))
+
+    class Meta:
+        verbose_name = _("classification")
+        verbose_name_plural = _("classifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "ruleset"],
+                name="qualification_one_classification_per_ruleset",
+            ),
+        ]

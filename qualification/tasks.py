@@ -1,0 +1,1 @@
+"""Thin Celery wrappers: take ids, fetch fresh rows, call a service."""
