@@ -190,6 +190,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
 # The apps' own settings (see crm/app_settings.py and qualification/app_settings.py).
 CRM_PRACTICE_EMAIL = env("PRACTICE_EMAIL")
+QUALIFICATION_SUBMISSION_RATE = env("SUBMISSION_RATE_LIMIT")
 
 LOGGING = {
     "version": 1,
