@@ -154,10 +154,9 @@ _NESTED = ("contact", "company", "answers", "consent", "source")
 
 
 class SubmissionInSerializer(serializers.Serializer):
-    """A questionnaire as posted by the web form or a partner site (``api.md``).
+    """A questionnaire as answered on the web form or posted by a partner site."""
 
-    Needs ``context={"questionnaire": <Questionnaire with prefetched questions>}``.
-    """
+    # Needs context={"questionnaire": <Questionnaire with its questions prefetched>}.
 
     language = serializers.CharField(
         required=False,

@@ -21,6 +21,7 @@ from .app_settings import app_settings
 from .consent import WORDINGS
 from .intake import answers_display, clean_answers
 from .models import Questionnaire, Submission
+from .selectors import submission_by_idempotency_key
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def _store_once(
     """Run ``store`` (one transaction), or return the submission that already has this key."""
     for attempt in range(1, _STORE_ATTEMPTS + 1):
         if idempotency_key:
-            first = Submission.objects.filter(idempotency_key=idempotency_key).first()
+            first = submission_by_idempotency_key(idempotency_key)
             if first is not None:
                 return first, False
         try:

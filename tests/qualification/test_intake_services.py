@@ -94,6 +94,29 @@ def test_an_idempotency_key_already_used_returns_the_first_submission(send_task)
     }
 
 
+def test_a_race_on_the_same_idempotency_key_is_settled_by_the_unique_key(send_task):
+    first, _ = receive(idempotency_key="same")
+    real_lookup = services.submission_by_idempotency_key
+    lookups = []
+
+    def lookup_missing_the_winner_once(key):
+        # The loser looked before the winner had committed.
+        lookups.append(key)
+        return None if len(lookups) == 1 else real_lookup(key)
+
+    with mock.patch(
+        "qualification.services.submission_by_idempotency_key", lookup_missing_the_winner_once
+    ):
+        again, created = receive(idempotency_key="same")
+
+    assert (again, created) == (first, False)
+    assert len(lookups) == 2
+    assert Submission.objects.count() == 1
+    # The loser's whole transaction was rolled back, its return to the lead included.
+    assert Lead.objects.get().submission_count == 1
+    assert Consent.objects.count() == 2
+
+
 def test_a_lost_race_on_a_unique_row_is_retried(send_task):
     real_upsert = services.crm_services.contact_upsert
     calls = []
