@@ -12,5 +12,42 @@ class AppSettings:
     def _get(self, name, default):
         return getattr(settings, self.prefix + name, default)
 
+    # --- Intake -------------------------------------------------------------------
+
+    @property
+    def SUBMISSION_RATE(self) -> str:
+        """Public submissions per client address, in DRF rate syntax (``20/minute``)."""
+        return self._get("SUBMISSION_RATE", "20/minute")
+
+    @property
+    def MAX_SUBMISSION_BYTES(self) -> int:
+        """A public submission body larger than this is refused with 413."""
+        return self._get("MAX_SUBMISSION_BYTES", 64 * 1024)
+
+    @property
+    def SHOW_RESULT_TO_PROSPECT(self) -> bool:
+        """Whether the thank-you page and the status API show the recommendation."""
+        return self._get("SHOW_RESULT_TO_PROSPECT", False)
+
+    @property
+    def RESEND_PENDING_AFTER(self) -> int:
+        """Seconds after which the sweep sends a still-pending submission again."""
+        return self._get("RESEND_PENDING_AFTER", 120)
+
+    @property
+    def SWEEP_BATCH_SIZE(self) -> int:
+        """How many pending submissions the sweep reads from the database at a time."""
+        return self._get("SWEEP_BATCH_SIZE", 200)
+
+    @property
+    def PRACTICE_NAME(self) -> str:
+        """The practice's name on the public pages; empty for the translated default."""
+        return self._get("PRACTICE_NAME", "")
+
+    @property
+    def PRIVACY_POLICY_URL(self) -> str:
+        """A link to the full privacy policy, shown beside the privacy notice when set."""
+        return self._get("PRIVACY_POLICY_URL", "")
+
 
 app_settings = AppSettings()

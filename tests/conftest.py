@@ -214,10 +214,22 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright keeps an event loop running in this thread; from then on Django's
+    # connection handler (asgiref Local) hands this thread other connection objects,
+    # without the reference data that serialized_rollback restores. Carry it over,
+    # or every transactional test after the first browser test finds an empty database.
+    serialized = {
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
+        for alias in connections
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()

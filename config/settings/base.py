@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values from the environment come from config.env."""
 
 from celery.schedules import crontab
+from corsheaders.defaults import default_headers as default_cors_headers
 
 from config.env import BASE_DIR, env
 
@@ -145,9 +146,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Defaults for django-celery-beat; the schedules are then editable in the admin.
 CELERY_BEAT_SCHEDULE = {
+    # Sends again what is still pending (Redis was down when it was submitted).
     "qualification-sweep-pending": {
         "task": "qualification.tasks.sweep_pending_submissions",
-        "schedule": 60.0,
+        "schedule": env("PENDING_SWEEP_SECONDS"),
     },
     "crm-daily-follow-up-digest": {
         "task": "crm.tasks.send_follow_up_digests",
@@ -179,6 +181,10 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = env("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/v1/(questionnaire|submissions)/.*$"
+# A partner page retries its post safely with an Idempotency-Key, and reads where the
+# submission is and how long to wait when throttled.
+CORS_ALLOW_HEADERS = (*default_cors_headers, "idempotency-key")
+CORS_EXPOSE_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed"]
 
 # A public submission is small: refuse anything over 64 KiB before parsing it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024

@@ -1,0 +1,201 @@
+"""The public API: the questionnaire, posting a submission, a submission's status.
+
+No login: these are what the practice's own web site (or any partner) talks to.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .app_settings import app_settings
+from .intake import honeypot_filled, submission_language
+from .models import Submission
+from .serializers import (
+    QuestionnaireOutSerializer,
+    SubmissionInSerializer,
+    SubmissionReceiptSerializer,
+    SubmissionStatusSerializer,
+)
+from .throttles import SubmissionRateThrottle
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+
+
+class PublicApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+def _client(request) -> tuple[str | None, str]:
+    return request.META.get("REMOTE_ADDR") or None, request.META.get("HTTP_USER_AGENT", "")
+
+
+def _no_questionnaire() -> Response:
+    return Response(
+        {"detail": _("No questionnaire is published yet.")},
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+
+
+class QuestionnaireApi(PublicApi):
+    @extend_schema(
+        operation_id="questionnaire_current",
+        parameters=[OpenApiParameter("lang", str, enum=["fr", "en"], description="Default fr.")],
+        responses={200: QuestionnaireOutSerializer},
+        tags=["public"],
+    )
+    def get(self, request):
+        """The current questionnaire, labels in the asked language, to render the form."""
+        language = submission_language(request.query_params.get("lang"))
+        questionnaire = selectors.questionnaire_current()
+        if questionnaire is None:
+            return _no_questionnaire()
+        serializer = QuestionnaireOutSerializer(questionnaire, context={"language": language})
+        return Response(serializer.data)
+
+
+class SubmissionCreateApi(PublicApi):
+    parser_classes = [JSONParser]
+
+    def get_throttles(self):
+        return [SubmissionRateThrottle()]
+
+    @extend_schema(
+        operation_id="submission_create",
+        request=SubmissionInSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                description="A retry with the same key gets the first answer again.",
+            )
+        ],
+        responses={
+            202: SubmissionReceiptSerializer,
+            400: OpenApiResponse(description="Field-level errors in the submission's language."),
+            413: OpenApiResponse(description="The body is over 64 KiB."),
+            429: OpenApiResponse(description="Too many posts; see Retry-After."),
+        },
+        tags=["public"],
+    )
+    def post(self, request):
+        """Store a submission (202, before it is classified) and queue its classification."""
+        if _too_big(request):
+            return _payload_too_large()
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+            return Response(
+                {"idempotency_key": [_("Use a key of at most 200 characters.")]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if key and (first := selectors.submission_by_idempotency_key(key)) is not None:
+            return _answer(request, first, replayed=True)
+        try:
+            payload = request.data
+        except RequestDataTooBig:
+            return _payload_too_large()
+        questionnaire = selectors.questionnaire_current()
+        if questionnaire is None:
+            return _no_questionnaire()
+        language = submission_language(
+            payload.get("language") if isinstance(payload, dict) else None,
+            getattr(request, "LANGUAGE_CODE", None),
+        )
+        ip_address, user_agent = _client(request)
+        with translation.override(language):
+            if honeypot_filled(payload):
+                submission, created = services.submission_receive_spam(
+                    questionnaire=questionnaire,
+                    language=language,
+                    channel=Submission.Channel.API,
+                    payload=payload,
+                    ip_address=ip_address,
+                    user_agent=user_agent,
+                    idempotency_key=key,
+                )
+            else:
+                serializer = SubmissionInSerializer(
+                    data=payload, context={"questionnaire": questionnaire}
+                )
+                if not serializer.is_valid():
+                    return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+                data = serializer.validated_data
+                submission, created = services.submission_receive(
+                    questionnaire=questionnaire,
+                    language=language,
+                    contact=data["contact"],
+                    company=data["company"],
+                    answers=data["answers"],
+                    consent=data["consent"],
+                    source=data["source"],
+                    channel=Submission.Channel.API,
+                    payload=payload,
+                    ip_address=ip_address,
+                    user_agent=user_agent,
+                    consent_source=_api_source(request),
+                    idempotency_key=key,
+                )
+        return _answer(request, submission, replayed=not created)
+
+
+class SubmissionStatusApi(PublicApi):
+    @extend_schema(
+        operation_id="submission_status",
+        responses={200: SubmissionStatusSerializer},
+        tags=["public"],
+    )
+    def get(self, request, public_id):
+        """Where a submission stands: pending, classified or failed."""
+        view = selectors.submission_for_prospect(public_id=public_id)
+        if view is None:
+            raise NotFound()
+        return Response(SubmissionStatusSerializer(view).data)
+
+
+def _too_big(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > app_settings.MAX_SUBMISSION_BYTES
+
+
+def _payload_too_large() -> Response:
+    limit = {"limit": app_settings.MAX_SUBMISSION_BYTES // 1024}
+    return Response(
+        {"detail": _("The request is too large (the limit is %(limit)d KiB).") % limit},
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+def _api_source(request) -> str:
+    """Where an API consent came from, for the evidence: "api", and the sending page if known."""
+    origin = request.headers.get("Referer") or request.headers.get("Origin") or ""
+    return f"api {origin}".strip()
+
+
+def _answer(request, submission: Submission, *, replayed: bool) -> Response:
+    """The first answer given for this submission, the same on every replay."""
+    first = submission.first_response or {
+        "status_code": 202,
+        "body": services.submission_receipt(submission=submission),
+    }
+    location = reverse(
+        "qualification:api-submission-status", kwargs={"public_id": submission.public_id}
+    )
+    headers = {"Location": request.build_absolute_uri(location)}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(first["body"], status=first["status_code"], headers=headers)

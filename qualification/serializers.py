@@ -1,0 +1,283 @@
+"""HTTP in and out for the public API. The rules of the answers live in ``intake``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from . import consent
+from .intake import HONEYPOT_FIELD, validate_answers
+from .models import Question, Questionnaire
+
+
+class TruncatedCharField(serializers.CharField):
+    """Tracking data is never a reason to lose a lead: too long is cut, not refused."""
+
+    def __init__(self, *, keep: int, **kwargs):
+        self.keep = keep
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("default", "")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data)[: self.keep]
+
+    def validate_empty_values(self, data):
+        is_empty, value = super().validate_empty_values(data)
+        return is_empty, ("" if value is None else value)
+
+
+def _optional(max_length: int) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, default=""
+    )
+
+
+class ContactInSerializer(serializers.Serializer):
+    first_name = serializers.CharField(
+        max_length=100,
+        error_messages={
+            "required": _("Please enter your first name."),
+            "blank": _("Please enter your first name."),
+        },
+    )
+    last_name = _optional(100)
+    email = serializers.EmailField(
+        max_length=254,
+        error_messages={
+            "required": _("Please enter your e-mail address."),
+            "blank": _("Please enter your e-mail address."),
+            "invalid": _("Enter a valid e-mail address, such as name@example.com."),
+        },
+    )
+    phone = _optional(40)
+    job_title = _optional(150)
+
+
+class CompanyInSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=200,
+        error_messages={
+            "required": _("Please enter your company's name."),
+            "blank": _("Please enter your company's name."),
+        },
+    )
+    website = _optional(300)
+
+    def validate_website(self, value: str) -> str:
+        if not value:
+            return value
+        # People type "example.com": that is a web address too.
+        if "://" not in value:
+            value = f"https://{value}"
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(
+                _("Enter a valid web address, such as example.com.")
+            ) from exc
+        if len(value) > 300:
+            raise serializers.ValidationError(
+                _("Ensure this field has no more than {max_length} characters.").format(
+                    max_length=300
+                )
+            )
+        return value
+
+
+class ConsentInSerializer(serializers.Serializer):
+    contact = serializers.BooleanField(
+        help_text="Must be true: the prospect agrees to be contacted about this request.",
+        error_messages={"required": _("Please agree to be contacted so we can reply to you.")},
+    )
+    marketing = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Optional, false unless the prospect ticked it: marketing e-mails (CASL).",
+    )
+
+    def validate_contact(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(
+                _("Please agree to be contacted so we can reply to you.")
+            )
+        return value
+
+
+class SourceInSerializer(serializers.Serializer):
+    utm_source = TruncatedCharField(keep=200)
+    utm_medium = TruncatedCharField(keep=200)
+    utm_campaign = TruncatedCharField(keep=200)
+    referrer = TruncatedCharField(keep=500)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+        },
+        "example": {"needs": ["align_strategy", "structure_team"], "horizon": "ongoing"},
+    }
+)
+class AnswersField(serializers.Field):
+    """The answers, keyed by question key, checked against the current questionnaire."""
+
+    default_error_messages = {
+        "not_a_dict": _("Expected an object: the answers keyed by question."),
+    }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, Mapping):
+            self.fail("not_a_dict")
+        errors = validate_answers(data, self.context["questionnaire"])
+        if errors:
+            raise serializers.ValidationError(errors)
+        return dict(data)
+
+    def to_representation(self, value):
+        return value
+
+
+#: The nested objects that may be left out: an absent one is checked as empty, so that
+#: every missing field gets its own message at once.
+_NESTED = ("contact", "company", "answers", "consent", "source")
+
+
+class SubmissionInSerializer(serializers.Serializer):
+    """A questionnaire as answered on the web form or posted by a partner site."""
+
+    # Needs context={"questionnaire": <Questionnaire with its questions prefetched>}.
+
+    language = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=10,
+        help_text="fr or en; otherwise the Accept-Language header decides, else fr.",
+    )
+    contact = ContactInSerializer()
+    company = CompanyInSerializer()
+    answers = AnswersField()
+    consent = ConsentInSerializer()
+    source = SourceInSerializer(required=False)
+    # The honeypot (``intake.HONEYPOT_FIELD``); the view sets spam aside before validating.
+    fax = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Honeypot: leave it out or empty. Filled in, the submission is kept as spam.",
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            data = {**data, **{key: {} for key in _NESTED if data.get(key) is None}}
+        return super().to_internal_value(data)
+
+
+class SubmissionReceiptSerializer(serializers.Serializer):
+    """The ``202`` body: the submission is stored and waits to be classified."""
+
+    id = serializers.UUIDField()
+    status = serializers.CharField(help_text="Always pending at this point.")
+
+
+class SubmissionStatusSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["pending", "classified", "failed"])
+    recommendation = serializers.SerializerMethodField(
+        help_text="Null unless the practice shows the result to prospects and it is computed."
+    )
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "key": {"type": "string", "enum": ["consultant", "fractional_cmo"]},
+                "label": {"type": "string"},
+                "description": {"type": "string"},
+            },
+        }
+    )
+    def get_recommendation(self, view) -> dict | None:
+        if not view.recommendation:
+            return None
+        return {
+            "key": view.recommendation,
+            "label": view.recommendation_label,
+            "description": view.recommendation_description,
+        }
+
+
+class ChoiceOutSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.SerializerMethodField()
+
+    def get_label(self, choice) -> str:
+        return choice.label(self.context["language"])
+
+
+class QuestionOutSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Question.Kind.choices)
+    section = serializers.CharField()
+    label = serializers.SerializerMethodField()
+    help = serializers.SerializerMethodField()
+    required = serializers.BooleanField()
+    min_choices = serializers.IntegerField()
+    max_choices = serializers.IntegerField()
+    max_length = serializers.IntegerField(allow_null=True)
+    choices = ChoiceOutSerializer(many=True, source="choices.all")
+
+    def get_label(self, question) -> str:
+        return question.label(self.context["language"])
+
+    def get_help(self, question) -> str:
+        return question.help_text(self.context["language"])
+
+
+class QuestionnaireOutSerializer(serializers.Serializer):
+    """The current questionnaire in one language, so another site can render the form."""
+
+    version = serializers.IntegerField()
+    language = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+    questions = QuestionOutSerializer(many=True, source="questions.all")
+    consent = serializers.SerializerMethodField(
+        help_text="The exact wording to show beside each consent checkbox, and its version."
+    )
+    privacy_notice = serializers.SerializerMethodField()
+    honeypot_field = serializers.SerializerMethodField(
+        help_text="A field to render hidden from people and leave empty."
+    )
+
+    def get_language(self, questionnaire: Questionnaire) -> str:
+        return self.context["language"]
+
+    def get_title(self, questionnaire: Questionnaire) -> str:
+        return questionnaire.title(self.context["language"])
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_consent(self, questionnaire: Questionnaire) -> dict:
+        language = self.context["language"]
+        return {
+            purpose: {"version": wording.version, "text": wording.render(language)}
+            for purpose, wording in consent.WORDINGS.items()
+        }
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_privacy_notice(self, questionnaire: Questionnaire) -> dict:
+        wording = consent.PRIVACY_NOTICE
+        return {"version": wording.version, "text": wording.render(self.context["language"])}
+
+    def get_honeypot_field(self, questionnaire: Questionnaire) -> str:
+        return HONEYPOT_FIELD

@@ -1,0 +1,158 @@
+"""The public pages: the questionnaire form and the thank-you page, in French or English.
+
+The language comes from the URL (``/fr/...``, ``/en/...``) and holds for the whole
+response, whatever the browser prefers.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .app_settings import app_settings
+from .consent import practice_name
+from .forms import QuestionnaireForm
+from .models import Submission
+from .throttles import SubmissionRateThrottle
+
+OTHER_LANGUAGE = {"fr": "en", "en": "fr"}
+
+
+def _page_context(request, lang: str, other_url: str) -> dict:
+    other = OTHER_LANGUAGE[lang]
+    return {
+        "lang": lang,
+        "practice_name": practice_name(),
+        "privacy_policy_url": app_settings.PRIVACY_POLICY_URL,
+        "other_language": {"code": other, "url": other_url},
+    }
+
+
+def _in(lang: str, response):
+    """Say the page's language (LocaleMiddleware would say the browser's)."""
+    response["Content-Language"] = lang
+    return response
+
+
+def _questionnaire_url(lang: str, query: str = "") -> str:
+    url = reverse("qualification:questionnaire", kwargs={"lang": lang})
+    return f"{url}?{query}" if query else url
+
+
+@require_http_methods(["GET", "POST"])
+def questionnaire_page(request, lang: str):
+    """The questionnaire: blank on GET; on POST stored (then the thank-you page) or shown
+    again with each error beside its field and everything typed kept."""
+    with translation.override(lang):
+        questionnaire = selectors.questionnaire_current()
+        if questionnaire is None:
+            raise Http404("No questionnaire is published.")
+        query = urlencode({k: v for k, v in request.GET.items() if k.startswith("utm_")})
+        context = _page_context(request, lang, _questionnaire_url(OTHER_LANGUAGE[lang], query))
+        if request.method == "GET":
+            initial = QuestionnaireForm.blank_initial(
+                request.GET, referrer=request.META.get("HTTP_REFERER", "")
+            )
+            form = QuestionnaireForm(initial=initial, questionnaire=questionnaire, language=lang)
+            return _in(
+                lang, render(request, "qualification/questionnaire.html", {**context, "form": form})
+            )
+
+        form = QuestionnaireForm(request.POST, questionnaire=questionnaire, language=lang)
+        throttle = SubmissionRateThrottle()
+        if not throttle.allow_request(request, None):
+            wait = math.ceil(throttle.wait() or 1)
+            response = render(
+                request,
+                "qualification/questionnaire.html",
+                {**context, "form": form, "retry_after": wait},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return _in(lang, response)
+        key = form.idempotency_key
+        first = selectors.submission_by_idempotency_key(key) if key else None
+        if first is not None:
+            return _thanks_redirect(lang, first)
+
+        valid = form.is_valid()
+        ip_address = request.META.get("REMOTE_ADDR") or None
+        user_agent = request.META.get("HTTP_USER_AGENT", "")
+        if form.is_spam():
+            submission, _created = services.submission_receive_spam(
+                questionnaire=questionnaire,
+                language=lang,
+                channel=Submission.Channel.WEB_FORM,
+                payload=form.payload(),
+                ip_address=ip_address,
+                user_agent=user_agent,
+                idempotency_key=key,
+            )
+            return _thanks_redirect(lang, submission)
+        if not valid:
+            return _in(
+                lang,
+                render(
+                    request,
+                    "qualification/questionnaire.html",
+                    {**context, "form": form},
+                    status=400,
+                ),
+            )
+        data = form.validated_data
+        submission, _created = services.submission_receive(
+            questionnaire=questionnaire,
+            language=lang,
+            contact=data["contact"],
+            company=data["company"],
+            answers=data["answers"],
+            consent=data["consent"],
+            source=data["source"],
+            channel=Submission.Channel.WEB_FORM,
+            payload=form.payload(),
+            ip_address=ip_address,
+            user_agent=user_agent,
+            consent_source=request.build_absolute_uri(),
+            idempotency_key=key,
+        )
+        return _thanks_redirect(lang, submission)
+
+
+def _thanks_redirect(lang: str, submission: Submission):
+    return redirect("qualification:thanks", lang=lang, public_id=submission.public_id)
+
+
+@require_http_methods(["GET"])
+def thanks_page(request, lang: str, public_id):
+    """After submitting: thanks, and the recommendation once computed if the practice
+    chose to show it (``QUALIFICATION_SHOW_RESULT_TO_PROSPECT``)."""
+    with translation.override(lang):
+        view = selectors.submission_for_prospect(public_id=public_id)
+        if view is None:
+            raise Http404("No such submission.")
+        other_url = reverse(
+            "qualification:thanks",
+            kwargs={"lang": OTHER_LANGUAGE[lang], "public_id": public_id},
+        )
+        context = _page_context(request, lang, other_url)
+        show_result = app_settings.SHOW_RESULT_TO_PROSPECT
+        context.update(
+            {
+                "submission": view,
+                "show_result": show_result,
+                "waiting": show_result and view.status == Submission.Status.PENDING,
+                "questionnaire_url": _questionnaire_url(lang),
+            }
+        )
+        if view.recommendation:
+            # The label is in the submission's language; this page may be in the other.
+            label, description = selectors.PROSPECT_RECOMMENDATIONS[view.recommendation]
+            context["recommendation"] = {"label": str(label), "description": str(description)}
+        return _in(lang, render(request, "qualification/thanks.html", context))

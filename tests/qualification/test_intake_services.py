@@ -1,0 +1,216 @@
+"""The intake services: one transaction, then the send; the send never raises; the sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError
+from django.utils import timezone
+
+from crm.models import Consent, Contact, Lead
+from qualification import services
+from qualification.models import Submission
+from qualification.selectors import questionnaire_current
+from tests.factories import VALID_ANSWERS, SubmissionFactory, submission_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def receive(**overrides):
+    payload = submission_payload()
+    arguments = {
+        "questionnaire": questionnaire_current(),
+        "language": "fr",
+        "contact": payload["contact"],
+        "company": payload["company"],
+        "answers": payload["answers"],
+        "consent": payload["consent"],
+        "source": payload["source"],
+        "channel": Submission.Channel.WEB_FORM,
+        "payload": payload,
+        "ip_address": "192.0.2.10",
+        "user_agent": "Firefox",
+        "consent_source": "https://leads.example/fr/questionnaire/",
+    }
+    arguments.update(overrides)
+    return services.submission_receive(**arguments)
+
+
+@pytest.fixture
+def send_task():
+    with mock.patch("qualification.services.current_app.send_task") as send:
+        yield send
+
+
+def test_the_task_is_sent_only_once_the_transaction_has_committed(
+    send_task, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        submission, created = receive()
+        send_task.assert_not_called()
+    assert created is True
+    assert len(callbacks) == 1
+    callbacks[0]()
+    send_task.assert_called_once_with(
+        "qualification.tasks.classify_submission", args=[submission.pk], retry=False
+    )
+    submission.refresh_from_db()
+    assert submission.enqueued_at is not None
+    assert submission.status == Submission.Status.PENDING
+
+
+def test_a_failure_half_way_leaves_nothing_behind(send_task, django_capture_on_commit_callbacks):
+    with (
+        mock.patch("qualification.services.crm_services.consent_record", side_effect=RuntimeError),
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        receive()
+    assert (Contact.objects.count(), Lead.objects.count(), Submission.objects.count()) == (0, 0, 0)
+    assert callbacks == []
+
+
+def test_a_web_form_submission_records_the_page_as_the_consent_source(send_task):
+    submission, _ = receive()
+    assert submission.channel == Submission.Channel.WEB_FORM
+    assert submission.lead.source == "web_form"
+    assert set(Consent.objects.values_list("source", flat=True)) == {
+        "https://leads.example/fr/questionnaire/"
+    }
+    assert submission.ip_address == "192.0.2.10"
+    assert submission.user_agent == "Firefox"
+
+
+def test_an_idempotency_key_already_used_returns_the_first_submission(send_task):
+    first, created = receive(idempotency_key="form:1")
+    again, created_again = receive(idempotency_key="form:1")
+    assert (created, created_again) == (True, False)
+    assert again == first
+    assert first.first_response == {
+        "status_code": 202,
+        "body": {"id": str(first.public_id), "status": "pending"},
+    }
+
+
+def test_a_race_on_the_same_idempotency_key_is_settled_by_the_unique_key(send_task):
+    first, _ = receive(idempotency_key="same")
+    real_lookup = services.submission_by_idempotency_key
+    lookups = []
+
+    def lookup_missing_the_winner_once(key):
+        # The loser looked before the winner had committed.
+        lookups.append(key)
+        return None if len(lookups) == 1 else real_lookup(key)
+
+    with mock.patch(
+        "qualification.services.submission_by_idempotency_key", lookup_missing_the_winner_once
+    ):
+        again, created = receive(idempotency_key="same")
+
+    assert (again, created) == (first, False)
+    assert len(lookups) == 2
+    assert Submission.objects.count() == 1
+    # The loser's whole transaction was rolled back, its return to the lead included.
+    assert Lead.objects.get().submission_count == 1
+    assert Consent.objects.count() == 2
+
+
+def test_a_lost_race_on_a_unique_row_is_retried(send_task):
+    real_upsert = services.crm_services.contact_upsert
+    calls = []
+
+    def upsert_losing_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise IntegrityError("UNIQUE constraint failed: crm_contact.email")
+        return real_upsert(**kwargs)
+
+    with mock.patch("qualification.services.crm_services.contact_upsert", upsert_losing_once):
+        submission, created = receive()
+    assert created is True
+    assert len(calls) == 2
+    assert Submission.objects.get() == submission
+
+
+def test_spam_is_stored_without_contact_lead_or_task(send_task, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        submission, created = services.submission_receive_spam(
+            questionnaire=questionnaire_current(),
+            language="en",
+            channel=Submission.Channel.API,
+            payload={"fax": "buy now", "answers": VALID_ANSWERS},
+        )
+    assert created is True
+    assert submission.status == Submission.Status.SPAM
+    assert submission.lead is None
+    assert Contact.objects.count() == 0
+    send_task.assert_not_called()
+
+
+# --- sending -------------------------------------------------------------------------
+
+
+def test_sending_never_raises_when_the_broker_is_down(caplog):
+    # Unit tests point the broker at a port where no Redis runs.
+    submission = SubmissionFactory()
+    assert services.submission_send_to_classify(submission_id=submission.pk) is False
+    submission.refresh_from_db()
+    assert submission.enqueued_at is None
+    assert submission.status == Submission.Status.PENDING
+    assert "stays pending" in caplog.text
+
+
+def test_a_successful_send_notes_when_it_was_sent(send_task):
+    submission = SubmissionFactory()
+    assert services.submission_send_to_classify(submission_id=submission.pk) is True
+    submission.refresh_from_db()
+    assert submission.enqueued_at is not None
+
+
+# --- the sweep -----------------------------------------------------------------------------
+
+
+def test_the_sweep_sends_pending_submissions_never_sent_or_sent_long_ago(send_task, settings):
+    settings.QUALIFICATION_RESEND_PENDING_AFTER = 120
+    now = timezone.now()
+    never_sent = SubmissionFactory(enqueued_at=None)
+    sent_long_ago = SubmissionFactory(enqueued_at=now - timedelta(seconds=300))
+    SubmissionFactory(enqueued_at=now - timedelta(seconds=30))  # just sent: leave it
+    SubmissionFactory(status=Submission.Status.CLASSIFIED)
+    SubmissionFactory(status=Submission.Status.FAILED)
+    SubmissionFactory(status=Submission.Status.SPAM, lead=None)
+
+    assert services.submission_sweep_pending() == 2
+
+    sent_ids = sorted(call.kwargs["args"][0] for call in send_task.call_args_list)
+    assert sent_ids == sorted([never_sent.pk, sent_long_ago.pk])
+    never_sent.refresh_from_db()
+    assert never_sent.enqueued_at is not None
+
+
+def test_a_second_sweep_right_after_sends_nothing_again(send_task):
+    SubmissionFactory.create_batch(3)
+    assert services.submission_sweep_pending() == 3
+    assert services.submission_sweep_pending() == 0
+    assert send_task.call_count == 3
+
+
+def test_the_sweep_goes_through_every_batch(send_task):
+    SubmissionFactory.create_batch(7)
+    assert services.submission_sweep_pending(batch_size=3) == 7
+    assert send_task.call_count == 7
+
+
+def test_the_sweep_stops_at_the_first_failed_send_and_does_not_raise(caplog):
+    SubmissionFactory.create_batch(3)
+    assert services.submission_sweep_pending() == 0
+    assert Submission.objects.filter(enqueued_at__isnull=True).count() == 3
+    assert "Sweep stopped" in caplog.text
+
+
+def test_the_sweep_does_not_raise_when_the_database_fails(caplog):
+    with mock.patch.object(Submission.objects, "filter", side_effect=RuntimeError("db gone")):
+        assert services.submission_sweep_pending() == 0
+    assert "sweep of pending submissions failed" in caplog.text
