@@ -204,10 +204,16 @@ class Lead(TimeStampedModel):
     )
     override_at = models.DateTimeField(_("overridden"), null=True, blank=True)
 
+    # When the practice was told about this promising new lead (sent once per lead).
+    practice_notified_at = models.DateTimeField(_("practice notified"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("override_recommendation", _("Can override the computed recommendation")),
+        ]
         constraints = [
             # A returning prospect joins their open lead: at most one open lead each.
             models.UniqueConstraint(
@@ -348,3 +354,26 @@ class Consent(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_purpose_display()}: {self.granted}"
+
+
+class StaffProfile(TimeStampedModel):
+    """What the crm keeps about a staff member: the language of their e-mails."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="crm_profile",
+    )
+    language = models.CharField(
+        _("language of e-mails"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+    # The day of the last follow-up digest, so that a second run that day sends nothing.
+    follow_up_digest_sent_on = models.DateField(_("last digest sent on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return str(self.user)
