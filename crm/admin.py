@@ -8,11 +8,12 @@ from __future__ import annotations
 import csv
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpResponseRedirect, StreamingHttpResponse
@@ -167,11 +168,11 @@ class OwnerFilter(admin.SimpleListFilter):
 
 
 class MineFilter(admin.SimpleListFilter):
-    title = _("mine")
+    title = _("my leads")
     parameter_name = "mine"
 
     def lookups(self, request, model_admin):
-        return [("1", _("Assigned to me"))]
+        return [("1", _("Only mine"))]
 
     def queryset(self, request, queryset):
         if self.value() == "1":
@@ -180,11 +181,11 @@ class MineFilter(admin.SimpleListFilter):
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    title = _("overdue")
+    title = _("late follow-ups")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("1", _("Follow-up overdue"))]
+        return [("1", _("Only overdue"))]
 
     def queryset(self, request, queryset):
         if self.value() == "1":
@@ -231,6 +232,9 @@ class ActivityInline(admin.TabularInline):
     model = Activity
     fields = ["kind", "body", "due_at", "done_at", "owner"]
     extra = 1
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+    }
     verbose_name_plural = _("activities (notes, calls, e-mails, meetings)")
 
     def get_queryset(self, request):
@@ -243,9 +247,13 @@ class ActivityInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+#: How the history shows the stages and recommendations it recorded as keys.
+_VALUE_LABELS = {**dict(Stage.choices), **dict(Recommendation.choices)}
+
+
 class LeadEventInline(admin.TabularInline):
     model = LeadEvent
-    fields = ["created_at", "kind", "from_value", "to_value", "note", "by"]
+    fields = ["created_at", "kind", "from_label", "to_label", "note", "by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -253,6 +261,14 @@ class LeadEventInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by")
+
+    @admin.display(description=_("from"))
+    def from_label(self, event):
+        return _VALUE_LABELS.get(event.from_value, event.from_value)
+
+    @admin.display(description=_("to"))
+    def to_label(self, event):
+        return _VALUE_LABELS.get(event.to_value, event.to_value)
 
     def has_add_permission(self, request, obj=None):
         return False

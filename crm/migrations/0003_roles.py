@@ -41,9 +41,10 @@ def codename(action: str, model: str) -> str:
 def create_roles(apps, schema_editor):
     # Permissions are normally created after migrate (post_migrate); make them now.
     app_config = apps.get_app_config("crm")
+    models_module = getattr(app_config, "models_module", None)
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
