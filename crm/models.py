@@ -237,6 +237,14 @@ class Lead(TimeStampedModel):
         indexes = [
             models.Index(fields=["stage", "-created_at"], name="crm_lead_stage_created"),
             models.Index(fields=["owner", "next_follow_up_at"], name="crm_lead_owner_follow_up"),
+            # "Overdue": open stages with a follow-up before now, without reading rows.
+            models.Index(fields=["stage", "next_follow_up_at"], name="crm_lead_stage_follow_up"),
+            # The dashboard's counts by stage and recommendation in force read only this
+            # index, not the table's wide rows (answers and classification JSON).
+            models.Index(
+                fields=["stage", "override_recommendation", "recommendation"],
+                name="crm_lead_stage_recommendation",
+            ),
         ]
 
     def __str__(self):

@@ -610,3 +610,13 @@ def test_staff_member_chooses_the_language_of_their_emails(reviewer_client, revi
     assert reviewer_client.get(url).status_code == 200
     assert reviewer_client.post(url, {"language": "en"}).status_code == 302
     assert reviewer_user.crm_profile.language == "en"
+
+
+@pytest.mark.django_db
+def test_lead_list_rows_link_to_the_lead_page_keeping_the_filters(sales_client):
+    lead = LeadFactory(needs_review=True)
+    html = sales_client.get(f"{LIST_URL}?needs_review__exact=1").content.decode()
+    assert (
+        f'href="/admin/crm/lead/{lead.pk}/change/?_changelist_filters=needs_review__exact%3D1"'
+        in html
+    )
