@@ -11,7 +11,8 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import quote
+from django.contrib.admin.templatetags.admin_list import _boolean_icon
+from django.contrib.admin.utils import display_for_field, display_for_value, quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -24,7 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -468,6 +469,58 @@ class LeadAdmin(admin.ModelAdmin):
             obj.pk,
             format_html(gettext("Select this object for an action - {}"), str(obj)),
         )
+
+    def list_rows(self, cl):
+        """The page's rows, each as one piece of HTML, for ``{% crm_lead_result_list %}``.
+
+        The same cells as Django's ``items_for_result`` (tests compare them), but each
+        column's field, classes and link are looked up once per page instead of once
+        per cell: on a page of 500 leads Django's generic path was most of the time.
+        """
+        columns = [self._list_cell(cl, index, name) for index, name in enumerate(cl.list_display)]
+        for lead in cl.result_list:
+            yield [mark_safe("".join(cell(lead) for cell in columns))]
+
+    def _list_cell(self, cl, index, name):
+        empty = self.get_empty_value_display()
+        if name == "action_checkbox":
+            return lambda lead: f'<td class="action-checkbox">{self.action_checkbox(lead)}</td>'
+        if callable(getattr(self, name, None)):
+            method = getattr(self, name)
+            classes = f"field-{name}"
+
+            def value(lead):
+                return conditional_escape(display_for_value(method(lead), empty))
+
+        else:
+            field = self.opts.get_field(name)
+            classes = f"field-{name}"
+            if isinstance(field, models.DateField | models.TimeField | models.ForeignKey):
+                classes += " nowrap"
+            if isinstance(field, models.BooleanField):
+                icons = {flag: _boolean_icon(flag) for flag in (True, False, None)}
+
+                def value(lead):
+                    return icons[getattr(lead, name)]
+
+            elif isinstance(field, models.ForeignKey):
+
+                def value(lead):
+                    related = getattr(lead, name)
+                    return empty if related is None else conditional_escape(str(related))
+
+            else:
+
+                def value(lead):
+                    shown = display_for_field(getattr(lead, field.attname), field, empty)
+                    return conditional_escape(shown)
+
+        if name in (cl.list_display_links or ()):
+            return lambda lead: (
+                f'<th class="{classes}"><a href="{escape(cl.url_for_result(lead))}">'
+                f"{value(lead)}</a></th>"
+            )
+        return lambda lead: f'<td class="{classes}">{value(lead)}</td>'
 
     # -- actions ------------------------------------------------------------------
 

@@ -620,3 +620,21 @@ def test_lead_list_rows_link_to_the_lead_page_keeping_the_filters(sales_client):
         f'href="/admin/crm/lead/{lead.pk}/change/?_changelist_filters=needs_review__exact%3D1"'
         in html
     )
+
+
+@pytest.mark.django_db
+def test_lead_list_rows_are_the_cells_django_would_render(sales_client, sales_user):
+    from django.contrib.admin.templatetags.admin_list import items_for_result
+
+    now = timezone.now()
+    LeadFactory(owner=sales_user, next_follow_up_at=now - timedelta(days=1), needs_review=True)
+    LeadFactory(pending=True, contact__language="en", contact__last_name="<b>O'Neil</b>")
+    LeadFactory(alternative="full_time_hire", next_follow_up_at=now + timedelta(days=3))
+    LeadFactory(override_recommendation="consultant", override_reason="x", stage="won")
+    response = sales_client.get(f"{LIST_URL}?page_size=50&o=-10")
+    cl = response.context["cl"]
+    ours = [row[0] for row in cl.model_admin.list_rows(cl)]
+    djangos = ["".join(items_for_result(cl, lead, None)) for lead in cl.result_list]
+    assert len(ours) == 4
+    assert ours == djangos
+    assert "&lt;b&gt;O&#x27;Neil&lt;/b&gt;" in response.content.decode()
