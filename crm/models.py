@@ -239,11 +239,19 @@ class Lead(TimeStampedModel):
             models.Index(fields=["owner", "next_follow_up_at"], name="crm_lead_owner_follow_up"),
             # "Overdue": open stages with a follow-up before now, without reading rows.
             models.Index(fields=["stage", "next_follow_up_at"], name="crm_lead_stage_follow_up"),
-            # The dashboard's counts by stage and recommendation in force read only this
-            # index, not the table's wide rows (answers and classification JSON).
+            # Counting the list's filtered leads and the dashboard's figures reads only
+            # this index, never the table's wide rows (answers, classification JSON).
             models.Index(
-                fields=["stage", "override_recommendation", "recommendation"],
-                name="crm_lead_stage_recommendation",
+                fields=[
+                    "stage",
+                    "override_recommendation",
+                    "recommendation",
+                    "needs_review",
+                    "fit_grade",
+                    "confidence",
+                    "language",
+                ],
+                name="crm_lead_list_filters",
             ),
         ]
 
