@@ -61,10 +61,12 @@ class CappedCountPaginator(Paginator):
     """Counts matching rows exactly up to a limit, and stops there.
 
     An exact ``COUNT(*)`` reads every matching row: on the unfiltered list it grows
-    with the table, on every page load. Counting at most ``limit + 1`` rows costs the
-    same at 10,000 or 1,000,000 leads. Above the limit the list says "more than
-    10,000" and pages through the first 10,000; a filter or a search brings the
-    count back to an exact figure (the dashboard has the exact totals).
+    with the table, on every page load. Counting at most ``limit + 1`` rows
+    (``CRM_LIST_COUNT_LIMIT``, 10,000 by default) costs the same at 10,000 or
+    1,000,000 leads. Above the limit the list says "more than 10,000" and pages
+    through the first 10,000; a filter or a search brings the count back to an exact
+    figure, and the dashboard has the exact totals. (PostgreSQL's planner estimate
+    would give a figure for any size, but not on SQLite, and not exactly.)
     """
 
     def __init__(self, *args, limit: int, **kwargs):
@@ -97,7 +99,11 @@ class LeadChangeList(ChangeList):
         # Each row links to its lead page carrying the list's filters, as in Django,
         # but the link is built once per page rather than parsed and resolved again
         # for every row (add_preserved_filters skips rows when this is empty).
-        self._row_link = reverse("admin:crm_lead_change", args=["0"]).replace("/0/", "/{}/")
+        self._row_link = reverse(
+            "admin:crm_lead_change",
+            args=["__pk__"],
+            current_app=self.model_admin.admin_site.name,
+        ).replace("__pk__", "{}")
         if self.preserved_filters:
             self._row_link += "?" + self.preserved_filters.replace("{", "{{").replace("}", "}}")
         self.preserved_filters = ""

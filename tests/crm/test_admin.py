@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Activity, Lead, LeadEvent
+from crm.selectors import end_of_day
 from crm.signals import reclassification_requested
 from tests.crm.html_forms import form_data
 from tests.factories import (
@@ -133,7 +134,8 @@ def varied_leads(sales_user):
             confidence=0.4,
             fit_grade="D",
             owner=other,
-            next_follow_up_at=timezone.localtime(now).replace(hour=23, minute=0),
+            # Later today, whatever the time the test runs.
+            next_follow_up_at=now + (end_of_day(now) - now) / 2,
         ),
         "pending_en": LeadFactory(pending=True, contact__language="en"),
         "old_lost": LeadFactory(

@@ -102,3 +102,13 @@ def test_bar_chart_scales_the_longest_bar_to_the_full_width():
     assert widths[0] == 2 * widths[1] > 0
     assert widths[2] == 0
     assert all(isinstance(bar["y"], int) for bar in chart["bars"])
+
+
+@pytest.mark.django_db
+def test_new_this_week_card_opens_the_list_of_this_weeks_leads(sales_client, pipeline):
+    from crm.dashboard import dashboard_context
+
+    url = dashboard_context(user=UserFactory(), now=pipeline)["new_this_week_url"]
+    response = sales_client.get(url)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 8
