@@ -365,7 +365,8 @@ def lead_update(
     setting and removing need ``override_reason``). ``reason`` goes with a stage
     change into the history (and is the reason lost). Returns the lead as stored.
     """
-    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead.pk)
+    # Lock the lead only: the owner is an outer join, which PostgreSQL cannot lock.
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
     if override_recommendation is not None:
         if override_recommendation and override_recommendation not in Recommendation.values:
             raise ValueError(f"Unknown recommendation {override_recommendation!r}")
@@ -408,7 +409,7 @@ def lead_notify_practice(*, lead_id: int) -> bool:
     (lead gone, already announced, or no practice address configured).
     """
     lead = (
-        Lead.objects.select_for_update()
+        Lead.objects.select_for_update(of=("self",))
         .select_related("contact", "company")
         .filter(pk=lead_id)
         .first()
