@@ -65,6 +65,9 @@ def test_staff_member_reviews_overrides_plans_a_call_and_moves_a_lead(
 
     # The list, filtered to fractional-CMO leads that need a person's review.
     page.goto(f"{live_server.url}/admin/crm/lead/")
+    page.set_viewport_size({"width": 1920, "height": 900})  # every column in the picture
+    page.screenshot(path=str(screenshot_dir / "admin-lead-list-all.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.click('#changelist-filter a[href*="recommendation=fractional_cmo"]')
     page.wait_for_url("**recommendation=fractional_cmo*")
     page.click('#changelist-filter a[href*="needs_review__exact=1"]')
@@ -72,7 +75,7 @@ def test_staff_member_reviews_overrides_plans_a_call_and_moves_a_lead(
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(1)
     assert "Geneviève Tremblay" in rows.first.inner_text()
-    page.set_viewport_size({"width": 1680, "height": 900})  # every column in the picture
+    page.set_viewport_size({"width": 1920, "height": 900})  # every column in the picture
     page.screenshot(path=str(screenshot_dir / "admin-lead-list.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
