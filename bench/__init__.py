@@ -1,0 +1,1 @@
+"""Benchmark scripts that print figures (run them with ``python -m bench.<name>``)."""

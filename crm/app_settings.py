@@ -19,5 +19,23 @@ class AppSettings:
         """A new lead at or above this fit score is announced to the practice."""
         return self._get("NOTIFY_FIT_SCORE_AT_LEAST", 70)
 
+    @property
+    def PRACTICE_LANGUAGE(self) -> str:
+        """The language of the new-lead notifications (the site's language by default)."""
+        return self._get("PRACTICE_LANGUAGE", settings.LANGUAGE_CODE[:2])
+
+    @property
+    def SITE_URL(self) -> str:
+        """Prefix of the admin links in e-mails, e.g. ``https://leads.example.com``.
+
+        Empty (the default) leaves the links relative to the site.
+        """
+        return self._get("SITE_URL", "")
+
+    @property
+    def LIST_COUNT_LIMIT(self) -> int:
+        """The admin's lead list counts matching leads exactly up to this many."""
+        return self._get("LIST_COUNT_LIMIT", 10_000)
+
 
 app_settings = AppSettings()

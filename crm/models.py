@@ -204,10 +204,16 @@ class Lead(TimeStampedModel):
     )
     override_at = models.DateTimeField(_("overridden"), null=True, blank=True)
 
+    # When the practice was told about this promising new lead (sent once per lead).
+    practice_notified_at = models.DateTimeField(_("practice notified"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("override_recommendation", _("Can override the computed recommendation")),
+        ]
         constraints = [
             # A returning prospect joins their open lead: at most one open lead each.
             models.UniqueConstraint(
@@ -231,6 +237,22 @@ class Lead(TimeStampedModel):
         indexes = [
             models.Index(fields=["stage", "-created_at"], name="crm_lead_stage_created"),
             models.Index(fields=["owner", "next_follow_up_at"], name="crm_lead_owner_follow_up"),
+            # "Overdue": open stages with a follow-up before now, without reading rows.
+            models.Index(fields=["stage", "next_follow_up_at"], name="crm_lead_stage_follow_up"),
+            # Counting the list's filtered leads and the dashboard's figures reads only
+            # this index, never the table's wide rows (answers, classification JSON).
+            models.Index(
+                fields=[
+                    "stage",
+                    "override_recommendation",
+                    "recommendation",
+                    "needs_review",
+                    "fit_grade",
+                    "confidence",
+                    "language",
+                ],
+                name="crm_lead_list_filters",
+            ),
         ]
 
     def __str__(self):
@@ -348,3 +370,26 @@ class Consent(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_purpose_display()}: {self.granted}"
+
+
+class StaffProfile(TimeStampedModel):
+    """What the crm keeps about a staff member: the language of their e-mails."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="crm_profile",
+    )
+    language = models.CharField(
+        _("language of e-mails"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+    # The day of the last follow-up digest, so that a second run that day sends nothing.
+    follow_up_digest_sent_on = models.DateField(_("last digest sent on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return str(self.user)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from .app_settings import app_settings
 from .models import (
     OPEN_STAGES,
     Activity,
@@ -19,8 +26,22 @@ from .models import (
     Lead,
     LeadEvent,
     LeadSource,
+    Recommendation,
+    StaffProfile,
     Stage,
 )
+
+logger = logging.getLogger(__name__)
+
+
+class _Unset:
+    """Marks an argument that was not given (``None`` means "clear it")."""
+
+    def __repr__(self):
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
 
 
 def normalize_email(email: str) -> str:
@@ -166,6 +187,7 @@ def lead_record_qualification(
     lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
     if lead is None:
         return None
+    first_classification = lead.classified_at is None
     lead.recommendation = recommendation
     lead.alternative = alternative or ""
     lead.confidence = confidence
@@ -184,16 +206,50 @@ def lead_record_qualification(
         to_value=recommendation,
         note=f"ruleset v{ruleset_version}",
     )
+    if (
+        first_classification
+        and lead.practice_notified_at is None
+        and fit_score >= app_settings.NOTIFY_FIT_SCORE_AT_LEAST
+    ):
+        _notify_practice_after_commit(lead.pk)
     return lead
+
+
+def lead_stage_change_problem(*, lead: Lead, stage: str, reason: str = "") -> str | None:
+    """Why ``lead`` cannot move to ``stage`` now, in the user's language; None if it can.
+
+    Marking a lead lost needs a reason (it is what the practice learns from), and a
+    contact has at most one open lead, so a closed lead cannot reopen beside another.
+    """
+    if stage not in Stage.values:
+        return _("Unknown stage %(stage)s.") % {"stage": stage}
+    if stage == lead.stage:
+        return None
+    if stage == Stage.LOST and not (reason or "").strip():
+        return _("Marking a lead lost needs a reason.")
+    if (
+        stage in OPEN_STAGES
+        and lead.stage not in OPEN_STAGES
+        and Lead.objects.filter(contact_id=lead.contact_id, stage__in=OPEN_STAGES)
+        .exclude(pk=lead.pk)
+        .exists()
+    ):
+        return _("This contact already has an open lead: work on that one instead.")
+    return None
 
 
 @transaction.atomic
 def lead_move_stage(
     *, lead: Lead, stage: str, by: AbstractBaseUser | None, reason: str = ""
 ) -> Lead:
-    """Move the lead to ``stage`` and record who did it and when."""
-    if stage not in Stage.values:
-        raise ValueError(f"Unknown stage {stage!r}")
+    """Move the lead to ``stage`` and record who did it and when.
+
+    Raises ``ValueError`` when ``lead_stage_change_problem`` finds a problem.
+    """
+    reason = (reason or "").strip()
+    problem = lead_stage_change_problem(lead=lead, stage=stage, reason=reason)
+    if problem:
+        raise ValueError(problem)
     if lead.stage == stage:
         return lead
     previous = lead.stage
@@ -241,7 +297,7 @@ def lead_override_recommendation(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValueError("An override needs a reason.")
+        raise ValueError(_("Say why you override the recommendation."))
     previous = lead.override_recommendation or lead.recommendation
     now = timezone.now()
     lead.override_recommendation = recommendation
@@ -272,7 +328,9 @@ def lead_mark_reviewed(*, lead: Lead, by: AbstractBaseUser, note: str = "") -> L
     return lead
 
 
+@transaction.atomic
 def lead_set_follow_up(*, lead: Lead, at: datetime | None) -> Lead:
+    """Set (or clear, with ``None``) when the lead is to be followed up next."""
     lead.next_follow_up_at = at
     lead.save(update_fields=["next_follow_up_at", "updated_at"])
     return lead
@@ -285,6 +343,243 @@ def lead_request_reclassification(
     from .signals import reclassification_requested
 
     reclassification_requested.send(sender=Lead, lead_ids=list(lead_ids), requested_by=requested_by)
+
+
+@transaction.atomic
+def lead_update(
+    *,
+    lead: Lead,
+    by: AbstractBaseUser | None,
+    stage: str | None = None,
+    reason: str = "",
+    owner: AbstractBaseUser | None = UNSET,
+    next_follow_up_at: datetime | None = UNSET,
+    override_recommendation: str | None = None,
+    override_reason: str = "",
+) -> Lead:
+    """Apply a staff member's changes to a lead, each through its own service.
+
+    What is not given stays as it is: ``stage=None`` keeps the stage, ``owner`` and
+    ``next_follow_up_at`` left out keep theirs (``None`` clears them), and
+    ``override_recommendation=None`` keeps the override (``""`` removes it; both
+    setting and removing need ``override_reason``). ``reason`` goes with a stage
+    change into the history (and is the reason lost). Returns the lead as stored.
+    """
+    # Lock the lead only: the owner is an outer join, which PostgreSQL cannot lock.
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
+    if override_recommendation is not None:
+        if override_recommendation and override_recommendation not in Recommendation.values:
+            raise ValueError(f"Unknown recommendation {override_recommendation!r}")
+        if override_recommendation != lead.override_recommendation:
+            lead_override_recommendation(
+                lead=lead, recommendation=override_recommendation, reason=override_reason, by=by
+            )
+    if owner is not UNSET:
+        lead_assign(lead=lead, owner=owner, by=by)
+    if next_follow_up_at is not UNSET and next_follow_up_at != lead.next_follow_up_at:
+        lead_set_follow_up(lead=lead, at=next_follow_up_at)
+    if stage is not None:
+        lead_move_stage(lead=lead, stage=stage, by=by, reason=reason)
+    return lead
+
+
+def _notify_practice_after_commit(lead_id: int) -> None:
+    """Queue the new-lead e-mail once the transaction commits.
+
+    A broker that is down is logged, not raised: the classification is committed by
+    then, and a notification must never fail the work that triggered it.
+    """
+    from .tasks import notify_new_lead
+
+    def send_notify_new_lead() -> None:
+        notify_new_lead.delay(lead_id)
+
+    transaction.on_commit(send_notify_new_lead, robust=True)
+
+
+def _absolute_url(path: str) -> str:
+    return f"{app_settings.SITE_URL.rstrip('/')}{path}"
+
+
+@transaction.atomic
+def lead_notify_practice(*, lead_id: int) -> bool:
+    """E-mail the practice about a promising new lead, once per lead.
+
+    Returns True when the e-mail went out now, False when there was nothing to do
+    (lead gone, already announced, or no practice address configured).
+    """
+    lead = (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("contact", "company")
+        .filter(pk=lead_id)
+        .first()
+    )
+    recipient = app_settings.PRACTICE_EMAIL
+    if lead is None or lead.practice_notified_at is not None or not recipient:
+        return False
+    with translation.override(app_settings.PRACTICE_LANGUAGE):
+        context = {
+            "lead": lead,
+            "lead_url": _absolute_url(reverse("admin:crm_lead_change", args=[lead.pk])),
+        }
+        subject = render_to_string("crm/email/new_lead_subject.txt", context).strip()
+        body = render_to_string("crm/email/new_lead.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    lead.practice_notified_at = timezone.now()
+    lead.save(update_fields=["practice_notified_at", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def staff_profile_set_language(*, user: AbstractBaseUser, language: str) -> StaffProfile:
+    """Choose the language of a staff member's e-mails (reminders)."""
+    profile, _ = StaffProfile.objects.select_for_update().get_or_create(user=user)
+    if profile.language != language:
+        profile.language = language
+        profile.save(update_fields=["language", "updated_at"])
+    return profile
+
+
+def follow_up_digests_send(*, now: datetime | None = None) -> int:
+    """Send each owner one e-mail of their follow-ups due today and overdue.
+
+    Sent at most once a day per owner (a second run the same day sends nothing),
+    in the owner's language. Returns how many e-mails went out.
+    """
+    from .selectors import follow_ups_due_by_owner
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sent = 0
+    for owner, items in follow_ups_due_by_owner(until=now).items():
+        if not owner.email:
+            continue
+        if _follow_up_digest_send_one(owner=owner, items=items, today=today, now=now):
+            sent += 1
+    return sent
+
+
+@transaction.atomic
+def _follow_up_digest_send_one(*, owner, items, today, now) -> bool:
+    profile, _ = StaffProfile.objects.select_for_update().get_or_create(user=owner)
+    if profile.follow_up_digest_sent_on == today:
+        return False
+    start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    overdue = [item for item in items if item.due_at < start_of_today]
+    due_today = [item for item in items if item.due_at >= start_of_today]
+    with translation.override(profile.language):
+        context = {
+            "owner": owner,
+            "overdue": overdue,
+            "due_today": due_today,
+            "count": len(items),
+            "today": today,
+            "leads_url": _absolute_url(reverse("admin:crm_lead_changelist") + "?mine=1"),
+        }
+        subject = render_to_string("crm/email/follow_up_digest_subject.txt", context).strip()
+        body = render_to_string("crm/email/follow_up_digest.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [owner.email])
+    profile.follow_up_digest_sent_on = today
+    profile.save(update_fields=["follow_up_digest_sent_on", "updated_at"])
+    return True
+
+
+def _lead_follow_up_after(*, lead: Lead, stored: Activity | None, activity: Activity | None):
+    """Keep the lead's next follow-up in step when an activity changes or goes.
+
+    ``stored`` is the activity as it was, ``activity`` as it is now (None: deleted).
+    If the old one was the lead's next follow-up and no longer is an open one at that
+    time, the follow-up moves to the lead's next open activity (or is cleared); a new
+    open due time that comes sooner becomes the follow-up.
+    """
+    was_the_follow_up = (
+        stored is not None
+        and stored.due_at is not None
+        and stored.done_at is None
+        and lead.next_follow_up_at == stored.due_at
+    )
+    due_at = activity.due_at if activity is not None else None
+    is_open = activity is not None and due_at is not None and activity.done_at is None
+    if was_the_follow_up and not (is_open and due_at == lead.next_follow_up_at):
+        next_open = (
+            Activity.objects.filter(lead=lead, done_at__isnull=True, due_at__isnull=False)
+            .order_by("due_at")
+            .values_list("due_at", flat=True)
+            .first()
+        )
+        lead_set_follow_up(lead=lead, at=next_open)
+    elif is_open and (lead.next_follow_up_at is None or due_at < lead.next_follow_up_at):
+        lead_set_follow_up(lead=lead, at=due_at)
+
+
+@transaction.atomic
+def activity_update(
+    *,
+    activity: Activity,
+    kind: str,
+    body: str = "",
+    due_at: datetime | None = None,
+    done_at: datetime | None = None,
+    owner: AbstractBaseUser | None = None,
+) -> Activity:
+    """Change an activity; the lead's next follow-up follows its open activities.
+
+    When the activity that set the lead's next follow-up is done (or moved), the
+    follow-up moves to the lead's next open activity (or is cleared).
+    """
+    stored = Activity.objects.select_for_update().get(pk=activity.pk)
+    lead = Lead.objects.select_for_update().get(pk=stored.lead_id)
+    old = Activity(due_at=stored.due_at, done_at=stored.done_at)
+    stored.kind = kind
+    stored.body = body
+    stored.due_at = due_at
+    stored.done_at = done_at
+    stored.owner = owner
+    stored.save()
+    _lead_follow_up_after(lead=lead, stored=old, activity=stored)
+    return stored
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity) -> None:
+    """Remove an activity; the lead's next follow-up moves on if it was this one."""
+    stored = Activity.objects.select_for_update().filter(pk=activity.pk).first()
+    if stored is None:
+        return
+    lead = Lead.objects.select_for_update().get(pk=stored.lead_id)
+    stored.delete()
+    _lead_follow_up_after(lead=lead, stored=stored, activity=None)
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    contact: Contact,
+    email: str,
+    first_name: str,
+    last_name: str = "",
+    phone: str = "",
+    job_title: str = "",
+    language: str = "fr",
+) -> Contact:
+    """Correct a contact's details (the e-mail is stored normalized)."""
+    contact.email = normalize_email(email)
+    contact.first_name = first_name
+    contact.last_name = last_name
+    contact.phone = phone
+    contact.job_title = job_title
+    contact.language = language
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def company_update(*, company: Company, name: str, website: str = "") -> Company:
+    """Correct a company's name or web site."""
+    company.name = name
+    company.website = website
+    company.save(update_fields=["name", "website", "updated_at"])
+    return company
 
 
 @transaction.atomic

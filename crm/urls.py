@@ -1,5 +1,17 @@
 """The staff API (``api/v1/leads/``...). Include it at the site root."""
 
+from django.urls import path
+
+from .apis import LeadActivitiesApi, LeadDetailApi, LeadListApi
+
 app_name = "crm"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("api/v1/leads/", LeadListApi.as_view(), name="lead-list"),
+    path("api/v1/leads/<int:pk>/", LeadDetailApi.as_view(), name="lead-detail"),
+    path(
+        "api/v1/leads/<int:pk>/activities/",
+        LeadActivitiesApi.as_view(),
+        name="lead-activities",
+    ),
+]

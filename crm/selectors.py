@@ -1,0 +1,255 @@
+"""Reads of the pipeline that are more than a ``.get``: lists, figures, what is due."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import OPEN_STAGES, Activity, Language, Lead, Recommendation, StaffProfile, Stage
+
+#: What the list and the dashboard call a lead with no recommendation yet.
+PENDING = "pending"
+
+
+def recommendation_in_force_q(value: str) -> Q:
+    """Leads whose recommendation in force (the override's, else the computed one) is ``value``.
+
+    ``"pending"`` finds leads not classified yet and not overridden.
+    """
+    if value == PENDING:
+        return Q(override_recommendation="", recommendation="")
+    return Q(override_recommendation=value) | Q(override_recommendation="", recommendation=value)
+
+
+def overdue_q(now: datetime) -> Q:
+    """Open leads whose next follow-up is past."""
+    return Q(stage__in=OPEN_STAGES, next_follow_up_at__lt=now)
+
+
+def lead_list() -> QuerySet[Lead]:
+    """Leads with everything a list shows in the same query (no query per row)."""
+    return Lead.objects.select_related("contact", "company", "owner", "reviewed_by", "override_by")
+
+
+def staff_language(user: AbstractBaseUser | None) -> str:
+    """The language a staff member reads their e-mails in (French unless they chose)."""
+    if user is None or not user.pk:
+        return Language.FR
+    profile = StaffProfile.objects.filter(user=user).only("language").first()
+    return profile.language if profile else Language.FR
+
+
+def _in_language(texts: Any, language: str) -> str:
+    """``{"fr": ..., "en": ...}`` in the asked language, else French, else whatever there is."""
+    if not isinstance(texts, dict):
+        return "" if texts is None else str(texts)
+    text = texts.get(language) or texts.get(Language.FR) or next(iter(texts.values()), "")
+    if isinstance(text, list | tuple):
+        return ", ".join(str(part) for part in text)
+    return str(text)
+
+
+def lead_answers_display(lead: Lead, language: str) -> list[dict[str, str]]:
+    """The lead's answers as question and answer text in ``language``, questionnaire order."""
+    language = (language or Language.FR)[:2]
+    return [
+        {
+            "key": row.get("key", ""),
+            "question": _in_language(row.get("question"), language),
+            "answer": _in_language(row.get("answer"), language),
+        }
+        for row in (lead.answers_display or [])
+        if isinstance(row, dict)
+    ]
+
+
+#: What each explanation line's ``effect`` means, for people.
+EFFECT_LABELS = {
+    "consultant": _("toward a consultant"),
+    "fractional_cmo": _("toward a fractional CMO"),
+    "review": _("calls for a review"),
+    "advisor": _("toward an advisor"),
+    "interim_director": _("toward an interim director"),
+    "full_time_hire": _("toward a full-time hire"),
+    "fit": _("fit"),
+}
+
+
+def lead_explanation_display(lead: Lead, language: str) -> list[dict[str, Any]]:
+    """The classification's explanation lines in ``language``.
+
+    Each line's question and answer are shown with the questionnaire's wording
+    (from the lead's ``answers_display``) when it is there, else as their keys.
+    """
+    language = (language or Language.FR)[:2]
+    wording = {row["key"]: row for row in lead_answers_display(lead, language)}
+    lines = (lead.classification or {}).get("explanation") or []
+    shown = []
+    for line in lines:
+        if not isinstance(line, dict):
+            continue
+        key = line.get("question", "")
+        answer = line.get("answer", "")
+        effect = line.get("effect", "")
+        shown.append(
+            {
+                "key": key,
+                "question": wording[key]["question"] if key in wording else key,
+                "answer": wording[key]["answer"]
+                if key in wording
+                else (", ".join(answer) if isinstance(answer, list) else answer),
+                "effect": effect,
+                "effect_label": EFFECT_LABELS.get(effect, effect),
+                "weight": line.get("weight"),
+                "reason": line.get(f"reason_{language}") or line.get("reason", ""),
+            }
+        )
+    return shown
+
+
+# --- Follow-ups ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One thing an owner has to do: a lead's next follow-up or an open activity."""
+
+    lead: Lead
+    due_at: datetime
+    activity: Activity | None = None
+
+
+def end_of_day(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def follow_ups_due_by_owner(*, until: datetime) -> dict[AbstractBaseUser, list[FollowUp]]:
+    """Per owner, the follow-ups due before the end of ``until``'s day (so overdue ones too).
+
+    Lead follow-ups and open activities of open leads, oldest first. An activity and
+    its lead's follow-up at the same time are one thing to do: only the activity shows.
+    """
+    limit = end_of_day(until)
+    per_owner: dict[int, list[FollowUp]] = defaultdict(list)
+    owners: dict[int, AbstractBaseUser] = {}
+    activities = Activity.objects.filter(
+        owner__isnull=False,
+        owner__is_active=True,
+        done_at__isnull=True,
+        due_at__lt=limit,
+        lead__stage__in=OPEN_STAGES,
+    ).select_related("owner", "lead__contact", "lead__company")
+    seen = set()
+    for activity in activities:
+        owners[activity.owner_id] = activity.owner
+        per_owner[activity.owner_id].append(
+            FollowUp(lead=activity.lead, due_at=activity.due_at, activity=activity)
+        )
+        seen.add((activity.owner_id, activity.lead_id, activity.due_at))
+    leads = Lead.objects.filter(
+        owner__isnull=False,
+        owner__is_active=True,
+        stage__in=OPEN_STAGES,
+        next_follow_up_at__lt=limit,
+    ).select_related("owner", "contact", "company")
+    for lead in leads:
+        if (lead.owner_id, lead.pk, lead.next_follow_up_at) in seen:
+            continue
+        owners[lead.owner_id] = lead.owner
+        per_owner[lead.owner_id].append(FollowUp(lead=lead, due_at=lead.next_follow_up_at))
+    return {
+        owners[owner_id]: sorted(items, key=lambda item: item.due_at)
+        for owner_id, items in per_owner.items()
+    }
+
+
+def overdue_follow_ups(*, now: datetime, owner: AbstractBaseUser | None = None, limit: int = 10):
+    """The open leads most overdue for a follow-up (optionally one owner's), and how many."""
+    leads = Lead.objects.filter(overdue_q(now))
+    if owner is not None:
+        leads = leads.filter(owner=owner)
+    total = leads.count()
+    first = list(
+        leads.select_related("contact", "company", "owner").order_by("next_follow_up_at")[:limit]
+    )
+    return first, total
+
+
+# --- Dashboard figures --------------------------------------------------------------
+
+
+def pipeline_summary(*, now: datetime, weeks: int = 8) -> dict[str, Any]:
+    """The dashboard's figures, in a handful of grouped queries whatever the table size.
+
+    - ``by_stage``: ``{stage: count}`` in pipeline order;
+    - ``by_recommendation``: ``{recommendation in force or "pending": count}``;
+    - ``conversion``: per recommendation in force, leads, won, and won/leads;
+    - ``new_this_week``: leads created since Monday 00:00 (local time);
+    - ``weekly``: ``[(week start date, new leads)]`` for the last ``weeks`` weeks;
+    - ``overdue_activities``: open activities past their due time.
+    """
+    rows = (
+        Lead.objects.order_by()
+        .values("override_recommendation", "recommendation", "stage")
+        .annotate(n=Count("id"))
+    )
+    by_stage = dict.fromkeys(Stage.values, 0)
+    by_recommendation = dict.fromkeys([*Recommendation.values, PENDING], 0)
+    won = dict.fromkeys(by_recommendation, 0)
+    for row in rows:
+        in_force = row["override_recommendation"] or row["recommendation"] or PENDING
+        by_stage[row["stage"]] = by_stage.get(row["stage"], 0) + row["n"]
+        by_recommendation[in_force] = by_recommendation.get(in_force, 0) + row["n"]
+        if row["stage"] == Stage.WON:
+            won[in_force] = won.get(in_force, 0) + row["n"]
+    conversion = {
+        key: {
+            "leads": by_recommendation[key],
+            "won": won.get(key, 0),
+            "rate": (won.get(key, 0) / by_recommendation[key]) if by_recommendation[key] else None,
+        }
+        for key in by_recommendation
+    }
+
+    local = timezone.localtime(now)
+    week_start = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    first_week = week_start - timedelta(weeks=weeks - 1)
+    # One pass over the created_at index, a conditional count per week (no date
+    # function evaluated on every row).
+    starts = [first_week + timedelta(weeks=i) for i in range(weeks + 1)]
+    per_week = Lead.objects.filter(created_at__gte=first_week).aggregate(
+        **{
+            f"week{i}": Count(
+                "id", filter=Q(created_at__gte=starts[i], created_at__lt=starts[i + 1])
+            )
+            for i in range(weeks)
+        }
+    )
+    weekly = [(starts[i].date(), per_week[f"week{i}"]) for i in range(weeks)]
+    return {
+        "by_stage": by_stage,
+        "by_recommendation": by_recommendation,
+        "conversion": conversion,
+        "new_this_week": weekly[-1][1],
+        "weekly": weekly,
+        "overdue_activities": Activity.objects.filter(
+            done_at__isnull=True, due_at__lt=now, lead__stage__in=OPEN_STAGES
+        ).count(),
+    }
+
+
+def staff_users() -> QuerySet:
+    """Active staff members, the people a lead can be given to."""
+    User = get_user_model()
+    return User.objects.filter(is_staff=True, is_active=True).order_by(User.USERNAME_FIELD)

@@ -1,0 +1,126 @@
+"""A staff member's day in the admin, in headless Chromium (French UI, as in Québec)."""
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from crm.models import Activity, Lead, LeadEvent
+from qualification.models import Ruleset
+from tests.factories import LeadFactory, UserFactory
+
+PASSWORD = "pw-staff-2026"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def roles():
+    """The Sales and Reviewer groups, made again if an earlier test flushed them.
+
+    Once Playwright runs, Django code in the test sees a fresh connection object
+    without the serialized copy of the migrations' data, so ``serialized_rollback``
+    cannot restore it; the data migrations' own functions can (they are idempotent).
+    """
+    importlib.import_module("crm.migrations.0003_roles").create_roles(apps, None)
+    importlib.import_module("qualification.migrations.0004_roles_rules").grant(apps, None)
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click('input[type="submit"]')
+    page.wait_for_url(f"{base_url}/admin/")
+
+
+def test_staff_member_reviews_overrides_plans_a_call_and_moves_a_lead(
+    page, live_server, screenshot_dir, roles
+):
+    user = UserFactory(username="claudine", first_name="Claudine", roles=["Sales"])
+    target = LeadFactory(
+        recommendation="fractional_cmo",
+        needs_review=True,
+        confidence=0.58,
+        alternative="interim_director",
+        contact__first_name="Geneviève",
+        contact__last_name="Tremblay",
+        contact__company__name="Quincaillerie Tremblay",
+    )
+    LeadFactory(recommendation="fractional_cmo", needs_review=False)
+    LeadFactory(recommendation="consultant", needs_review=True)
+    LeadFactory.create_batch(4, recommendation="consultant", stage="contacted")
+    LeadFactory(recommendation="fractional_cmo", stage="won")
+    LeadFactory(pending=True, next_follow_up_at=timezone.now() - timedelta(days=1))
+
+    log_in(page, live_server.url, "claudine")
+    expect(page.locator("#crm-dashboard svg.crm-svg")).to_have_count(3)
+    page.screenshot(path=str(screenshot_dir / "admin-dashboard.png"), full_page=True)
+
+    # The list, filtered to fractional-CMO leads that need a person's review.
+    page.goto(f"{live_server.url}/admin/crm/lead/")
+    page.set_viewport_size({"width": 1920, "height": 900})  # every column in the picture
+    page.screenshot(path=str(screenshot_dir / "admin-lead-list-all.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.click('#changelist-filter a[href*="recommendation=fractional_cmo"]')
+    page.wait_for_url("**recommendation=fractional_cmo*")
+    page.click('#changelist-filter a[href*="needs_review__exact=1"]')
+    page.wait_for_url("**needs_review__exact=1*")
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    assert "Geneviève Tremblay" in rows.first.inner_text()
+    page.set_viewport_size({"width": 1920, "height": 900})  # every column in the picture
+    page.screenshot(path=str(screenshot_dir / "admin-lead-list.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # The lead page: the explanation, in French.
+    rows.first.locator("a", has_text="Geneviève Tremblay").click()
+    page.wait_for_url(f"**/admin/crm/lead/{target.pk}/change/**")
+    explanation = page.locator("table.crm-explanation")
+    assert "Siéger au comité de direction : c'est le rôle d'un CMO sur demande." in (
+        explanation.inner_text()
+    )
+
+    # Override with a reason, a follow-up call tomorrow, and on to "contacted".
+    page.select_option("#id_override_to", "consultant")
+    page.fill("#id_override_reason", "Elle veut une campagne de trois mois, pas un CMO.")
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    page.select_option("#id_activities-0-kind", "call")
+    page.fill("#id_activities-0-body", "Appeler pour fixer la rencontre de découverte")
+    page.fill("#id_activities-0-due_at_0", tomorrow.strftime("%d/%m/%Y"))
+    page.fill("#id_activities-0-due_at_1", "10:00:00")
+    page.select_option("#id_stage", "contacted")
+    page.click('input[name="_continue"]')
+    page.wait_for_selector(".messagelist .success")
+    assert "est retenue au lieu de la recommandation calculée" in page.inner_text("body")
+    page.screenshot(path=str(screenshot_dir / "admin-lead-page.png"), full_page=True)
+
+    target = Lead.objects.get(pk=target.pk)
+    assert target.stage == "contacted"
+    assert target.recommendation == "fractional_cmo"
+    assert target.override_recommendation == "consultant"
+    assert target.override_by == user
+    call = Activity.objects.get(lead=target)
+    assert call.kind == "call"
+    assert timezone.localtime(call.due_at).date() == tomorrow
+    assert target.next_follow_up_at == call.due_at
+    recorded = {event.kind: event.by for event in target.events.all()}
+    assert recorded[LeadEvent.Kind.STAGE] == user
+    assert recorded[LeadEvent.Kind.OVERRIDE] == user
+
+
+def test_a_reviewer_cannot_open_the_ruleset_editor(page, live_server, roles):
+    UserFactory(username="rene", roles=["Reviewer"])
+    ruleset = Ruleset.objects.create(version=901, weights={})
+    log_in(page, live_server.url, "rene")
+    assert page.goto(f"{live_server.url}/admin/qualification/ruleset/add/").status == 403
+    change = f"{live_server.url}/admin/qualification/ruleset/{ruleset.pk}/change/"
+    assert page.goto(change).status == 403
+    # What a reviewer does see: the leads.
+    assert page.goto(f"{live_server.url}/admin/crm/lead/").status == 200
