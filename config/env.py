@@ -17,6 +17,7 @@ env = environ.Env(
     REDIS_URL=(str, "redis://127.0.0.1:6379/0"),
     PORT=(int, 8000),
     SUBMISSION_RATE_LIMIT=(str, "20/minute"),
+    ADMIN_LOGIN_RATE_LIMIT=(str, "10/minute"),
     PENDING_SWEEP_SECONDS=(float, 60.0),
     CORS_ALLOWED_ORIGINS=(list, []),
     DJANGO_EMAIL_URL=(str, "consolemail://"),

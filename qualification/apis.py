@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -30,6 +30,38 @@ from .serializers import (
 from .throttles import SubmissionRateThrottle
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
+#: A submission is four levels deep at most (body, answers, a question, its choices).
+MAX_JSON_DEPTH = 16
+
+
+class SubmissionJSONParser(JSONParser):
+    """DRF's JSON parser, refusing a body nested deeper than ``MAX_JSON_DEPTH`` as malformed.
+
+    Python's decoder gives up on a few thousand nested brackets with a RecursionError
+    (a 500 from a 40 KiB body); anything far deeper than a submission is refused first.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError(_("JSON parse error - the body is nested too deeply.")) from exc
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise ParseError(_("JSON parse error - the body is nested too deeply."))
+        return data
+
+
+def _depth(data) -> int:
+    """How deep JSON containers nest in ``data`` (iterative: no recursion to exhaust)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_JSON_DEPTH:
+                children = value.values() if isinstance(value, dict) else value
+                stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 class PublicApi(APIView):
@@ -66,7 +98,7 @@ class QuestionnaireApi(PublicApi):
 
 
 class SubmissionCreateApi(PublicApi):
-    parser_classes = [JSONParser]
+    parser_classes = [SubmissionJSONParser]
 
     def get_throttles(self):
         return [SubmissionRateThrottle()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,14 +37,56 @@ class TruncatedCharField(serializers.CharField):
         return is_empty, ("" if value is None else value)
 
 
+def single_line(value: str) -> None:
+    """Names and addresses end up in e-mail headers and CSV cells: no line breaks in them."""
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
+        raise serializers.ValidationError(
+            _("Keep this on one line, without line breaks or control characters.")
+        )
+
+
+class LineField(serializers.CharField):
+    """One line of text, sent as a JSON string (not a number or a boolean)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        single_line(data)
+        return super().to_internal_value(data)
+
+
+class LineEmailField(LineField, serializers.EmailField):
+    pass
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know: a typo or a forged field is an error, never dropped
+    in silence."""
+
+    default_error_messages = {"unknown": _("This field is not part of the submission.")}
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            message = self.error_messages["unknown"]
+            unknown = {str(key): [message] for key in data if key not in self.fields}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**unknown, **exc.detail}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
 def _optional(max_length: int) -> serializers.CharField:
-    return serializers.CharField(
-        max_length=max_length, required=False, allow_blank=True, default=""
-    )
+    return LineField(max_length=max_length, required=False, allow_blank=True, default="")
 
 
-class ContactInSerializer(serializers.Serializer):
-    first_name = serializers.CharField(
+class ContactInSerializer(StrictSerializer):
+    first_name = LineField(
         max_length=100,
         error_messages={
             "required": _("Please enter your first name."),
@@ -51,7 +94,7 @@ class ContactInSerializer(serializers.Serializer):
         },
     )
     last_name = _optional(100)
-    email = serializers.EmailField(
+    email = LineEmailField(
         max_length=254,
         error_messages={
             "required": _("Please enter your e-mail address."),
@@ -63,8 +106,8 @@ class ContactInSerializer(serializers.Serializer):
     job_title = _optional(150)
 
 
-class CompanyInSerializer(serializers.Serializer):
-    name = serializers.CharField(
+class CompanyInSerializer(StrictSerializer):
+    name = LineField(
         max_length=200,
         error_messages={
             "required": _("Please enter your company's name."),
@@ -94,7 +137,7 @@ class CompanyInSerializer(serializers.Serializer):
         return value
 
 
-class ConsentInSerializer(serializers.Serializer):
+class ConsentInSerializer(StrictSerializer):
     contact = serializers.BooleanField(
         help_text="Must be true: the prospect agrees to be contacted about this request.",
         error_messages={"required": _("Please agree to be contacted so we can reply to you.")},
@@ -114,6 +157,9 @@ class ConsentInSerializer(serializers.Serializer):
 
 
 class SourceInSerializer(serializers.Serializer):
+    """Lenient on purpose: other tracking keys (``utm_term``...) are ignored, as tracking
+    data is never a reason to lose a lead."""
+
     utm_source = TruncatedCharField(keep=200)
     utm_medium = TruncatedCharField(keep=200)
     utm_campaign = TruncatedCharField(keep=200)
@@ -153,12 +199,12 @@ class AnswersField(serializers.Field):
 _NESTED = ("contact", "company", "answers", "consent", "source")
 
 
-class SubmissionInSerializer(serializers.Serializer):
+class SubmissionInSerializer(StrictSerializer):
     """A questionnaire as answered on the web form or posted by a partner site."""
 
     # Needs context={"questionnaire": <Questionnaire with its questions prefetched>}.
 
-    language = serializers.CharField(
+    language = LineField(
         required=False,
         allow_blank=True,
         max_length=10,

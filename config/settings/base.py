@@ -36,6 +36,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers before any view runs (CSRF checks happen in process_view, later), so
+    # a post without a CSRF token counts against the limit too.
+    "config.middleware.AdminLoginRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -197,6 +200,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 # The apps' own settings (see crm/app_settings.py and qualification/app_settings.py).
 CRM_PRACTICE_EMAIL = env("PRACTICE_EMAIL")
 QUALIFICATION_SUBMISSION_RATE = env("SUBMISSION_RATE_LIMIT")
+
+# Posts to the admin login per client address and username (config/middleware.py).
+ADMIN_LOGIN_RATE_LIMIT = env("ADMIN_LOGIN_RATE_LIMIT")
 
 LOGGING = {
     "version": 1,

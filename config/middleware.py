@@ -1,0 +1,107 @@
+"""The host's own middleware: a rate limit on the admin login.
+
+The admin site belongs to the host project, so its protection lives here, not in the apps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.cache import cache
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
+
+#: Several people may sign in from one office address: the address alone gets this many
+#: times the allowance of one (address, username) pair.
+ADDRESS_ALLOWANCE_FACTOR = 5
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"10/minute"`` -> ``(10, 60)``: the allowance and the window in seconds."""
+    count, _, period = rate.partition("/")
+    try:
+        return int(count), PERIODS[period.strip()[:1].lower()]
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"Not a rate such as 10/minute: {rate!r}") from exc
+
+
+class AdminLoginRateLimitMiddleware:
+    """Counts POSTs to the admin login per client address and username, in Django's cache.
+
+    Past ``ADMIN_LOGIN_RATE_LIMIT`` posts for one (address, username) pair in a window,
+    or five times that for one address whatever the username, the login answers
+    ``429`` with ``Retry-After`` until the window ends. The address is ``REMOTE_ADDR``
+    (a forged ``X-Forwarded-For`` changes nothing). When the cache cannot be reached
+    the post goes through: the password check still stands, and staff are not locked
+    out of their own site because Redis is down.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._login_path: str | None = None
+        parse_rate(settings.ADMIN_LOGIN_RATE_LIMIT)  # a malformed setting stops the start
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path_info == self.login_path():
+            retry_after = self._retry_after(request)
+            if retry_after:
+                response = render(
+                    request,
+                    "admin/login_rate_limited.html",
+                    {
+                        **admin.site.each_context(request),
+                        "title": _("Too many sign-in attempts"),
+                        "retry_after": retry_after,
+                    },
+                    status=429,
+                )
+                response["Retry-After"] = str(retry_after)
+                return response
+        return self.get_response(request)
+
+    def login_path(self) -> str | None:
+        if self._login_path is None:
+            try:
+                self._login_path = reverse("admin:login")
+            except NoReverseMatch:
+                self._login_path = ""
+        return self._login_path or None
+
+    def _retry_after(self, request) -> int:
+        """Seconds to wait when this post is over the limit, else 0 (it is counted)."""
+        try:
+            allowance, window = parse_rate(settings.ADMIN_LOGIN_RATE_LIMIT)
+            address = request.META.get("REMOTE_ADDR") or "unknown"
+            username = str(request.POST.get("username", "")).strip().lower()
+            now = time.time()
+            start = math.floor(now / window) * window
+            limits = {
+                _key(start, address, username): allowance,
+                _key(start, address): allowance * ADDRESS_ALLOWANCE_FACTOR,
+            }
+            # add() starts a window's count without resetting it; incr() is atomic in Redis.
+            for key in limits:
+                cache.add(key, 0, timeout=window + 1)
+            over = [cache.incr(key) > limit for key, limit in limits.items()]
+        except Exception as exc:
+            logger.warning("Admin login rate limit skipped: the cache is unreachable (%s)", exc)
+            return 0
+        if any(over):
+            logger.warning("Admin login rate limit reached for %s", address)
+            return max(1, math.ceil(start + window - now))
+        return 0
+
+
+def _key(window_start: float, *parts: str) -> str:
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+    return f"admin-login:{int(window_start)}:{digest}"
