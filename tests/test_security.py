@@ -1,16 +1,42 @@
 """Who may reach what: staff endpoints closed to strangers, CSRF on session writes, and
-the admin login rate limit."""
+the admin login rate limit.
+
+The staff endpoints are found by walking the URL resolver, so a new one is covered the
+day it is added: anything under ``api/`` that is not in ``PUBLIC_URL_NAMES`` must refuse
+strangers, and every model in the admin must refuse a staff member without permission.
+"""
 
 from __future__ import annotations
 
+import json
+import uuid
+from dataclasses import dataclass
+
 import pytest
+from django.contrib import admin
 from django.core.cache import cache
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import UUIDConverter
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
 
 from config.devservices import free_port
 from config.middleware import ADDRESS_ALLOWANCE_FACTOR, parse_rate
+from crm.models import Activity, Lead
+from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+#: What anyone may call without signing in: the questionnaire intake and the API's docs.
+PUBLIC_URL_NAMES = {
+    "qualification:api-questionnaire",
+    "qualification:api-submissions",
+    "qualification:api-submission-status",
+    "schema",
+    "api-docs",
+}
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGIN_URL = "/admin/login/"
@@ -43,11 +69,271 @@ def superuser(django_user_model):
     return django_user_model.objects.create_superuser("patronne", "patronne@example.com", PASSWORD)
 
 
-def sign_in(client, username, password="wrong-password", **extra):
-    return client.post(LOGIN_URL, {"username": username, "password": password}, **extra)
+# --- every staff endpoint, found in the URL resolver --------------------------------------
+
+
+@dataclass
+class Endpoint:
+    name: str
+    route: str
+    view: type[APIView]
+    converters: dict
+
+    def url(self, lead: Lead) -> str:
+        """The endpoint's URL, about ``lead`` (ids) or some random UUID."""
+        kwargs = {
+            key: uuid.uuid4() if isinstance(converter, UUIDConverter) else lead.pk
+            for key, converter in self.converters.items()
+        }
+        return reverse(self.name, kwargs=kwargs)
+
+    def methods(self) -> list[str]:
+        allowed = [m for m in self.view.http_method_names if hasattr(self.view, m)]
+        return [m.upper() for m in allowed if m not in ("options", "head")]
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), namespace, entry
+
+
+def api_endpoints() -> list[Endpoint]:
+    """Every view routed under ``api/`` (DRF views, by their URL name)."""
+    found = []
+    for route, namespace, pattern in _walk(get_resolver().url_patterns):
+        view = getattr(pattern.callback, "cls", None)
+        if not route.lstrip("^").startswith("api/") or view is None:
+            continue
+        assert pattern.name, f"{route} has no URL name: it cannot be classed public or staff"
+        found.append(
+            Endpoint(
+                name=namespace + pattern.name,
+                route=route,
+                view=view,
+                converters=getattr(pattern.pattern, "converters", {}),
+            )
+        )
+    return found
+
+
+STAFF_ENDPOINTS = [e for e in api_endpoints() if e.name not in PUBLIC_URL_NAMES]
+STAFF_CALLS = [
+    pytest.param(endpoint, method, id=f"{method} {endpoint.route}")
+    for endpoint in STAFF_ENDPOINTS
+    for method in endpoint.methods()
+]
+#: A write that would change something if it were let through.
+WRITE_BODY = {"stage": "contacted", "kind": "note", "body": "let me in"}
+
+
+def call(api, endpoint: Endpoint, method: str, lead: Lead):
+    body = WRITE_BODY if method in ("POST", "PUT", "PATCH") else None
+    return api.generic(
+        method,
+        endpoint.url(lead),
+        data=None if body is None else json.dumps(body),
+        content_type="application/json",
+    )
+
+
+def token_api(user) -> APIClient:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return api
+
+
+@pytest.fixture
+def lead():
+    return LeadFactory()
+
+
+def assert_nothing_changed(lead: Lead) -> None:
+    lead.refresh_from_db()
+    assert lead.stage == "new"
+    assert not Activity.objects.filter(body="let me in").exists()
+
+
+def test_the_resolver_walk_finds_the_staff_api_and_only_names_public_what_exists():
+    staff = {endpoint.route for endpoint in STAFF_ENDPOINTS}
+    assert {
+        "api/v1/leads/",
+        "api/v1/leads/<int:pk>/",
+        "api/v1/leads/<int:pk>/activities/",
+    } <= staff
+    names = {endpoint.name for endpoint in api_endpoints()}
+    assert PUBLIC_URL_NAMES <= names
+
+
+@pytest.mark.parametrize(("endpoint", "method"), STAFF_CALLS)
+def test_anonymous_requests_to_staff_endpoints_are_refused(lead, endpoint, method):
+    response = call(APIClient(), endpoint, method, lead)
+    assert response.status_code in (401, 403)
+    assert_nothing_changed(lead)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), STAFF_CALLS)
+def test_a_wrong_token_is_refused(lead, endpoint, method):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert call(api, endpoint, method, lead).status_code == 401
+    assert_nothing_changed(lead)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), STAFF_CALLS)
+def test_a_staff_member_with_no_role_is_refused(lead, endpoint, method):
+    api = token_api(UserFactory(username="no-role"))
+    assert call(api, endpoint, method, lead).status_code == 403
+    assert_nothing_changed(lead)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), STAFF_CALLS)
+def test_a_user_who_is_not_staff_is_refused_even_in_a_role(lead, endpoint, method):
+    api = token_api(UserFactory(username="ex-employee", is_staff=False, roles=["Sales"]))
+    assert call(api, endpoint, method, lead).status_code == 403
+    assert_nothing_changed(lead)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), STAFF_CALLS)
+def test_a_signed_in_staff_member_with_no_role_is_refused_too(client, lead, endpoint, method):
+    client.force_login(UserFactory(username="no-role"))
+    assert call(client, endpoint, method, lead).status_code == 403
+    assert_nothing_changed(lead)
+
+
+def test_a_sales_token_reaches_every_staff_endpoint(lead):
+    """The control for the refusals above: the right role gets through."""
+    api = token_api(UserFactory(username="sam", roles=["Sales"]))
+    for endpoint, method in [(c.values[0], c.values[1]) for c in STAFF_CALLS]:
+        assert call(api, endpoint, method, lead).status_code < 400, (method, endpoint.route)
+
+
+# --- every model in the admin --------------------------------------------------------------
+
+
+ADMIN_MODELS = [
+    pytest.param(model, id=f"{model._meta.app_label}.{model._meta.model_name}")
+    for model in admin.site._registry
+]
+
+
+def admin_url(model, view: str) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}")
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS)
+def test_anonymous_visitors_are_sent_to_the_admin_login(client, model):
+    response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS)
+def test_a_staff_member_with_no_role_sees_no_admin_list(client, model):
+    client.force_login(UserFactory(username="no-role"))
+    assert client.get(admin_url(model, "changelist")).status_code == 403
+    assert client.get(admin_url(model, "add")).status_code == 403
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS)
+def test_a_reviewer_cannot_add_or_delete_what_the_role_does_not_allow(client, lead, model):
+    reviewer = UserFactory(username="rita", roles=["Reviewer"])
+    client.force_login(reviewer)
+    opts = model._meta
+    if not reviewer.has_perm(f"{opts.app_label}.add_{opts.model_name}"):
+        assert client.get(admin_url(model, "add")).status_code == 403
+    if not reviewer.has_perm(f"{opts.app_label}.delete_{opts.model_name}"):
+        instance = model._default_manager.first()
+        if instance is not None:
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[instance.pk])
+            assert client.post(url, {"post": "yes"}).status_code == 403
+            assert model._default_manager.filter(pk=instance.pk).exists()
+
+
+def test_a_reviewer_cannot_delete_a_lead(client, lead):
+    client.force_login(UserFactory(username="rita", roles=["Reviewer"]))
+    url = reverse("admin:crm_lead_delete", args=[lead.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Lead.objects.filter(pk=lead.pk).exists()
+
+
+# --- CSRF on writes made with the admin's session -------------------------------------------
+
+
+@pytest.fixture
+def session_client():
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(UserFactory(username="patronne-csrf", is_superuser=True))
+    return strict
+
+
+def csrf_token(strict: Client) -> str:
+    strict.get("/admin/")
+    return strict.cookies["csrftoken"].value
+
+
+WRITE_CALLS = [
+    pytest.param(endpoint, method, id=f"{method} {endpoint.route}")
+    for endpoint in STAFF_ENDPOINTS
+    for method in endpoint.methods()
+    if method in ("POST", "PUT", "PATCH", "DELETE")
+]
+
+
+@pytest.mark.parametrize(("endpoint", "method"), WRITE_CALLS)
+def test_a_session_write_to_the_staff_api_without_the_csrf_token_is_refused(
+    session_client, lead, endpoint, method
+):
+    response = call(session_client, endpoint, method, lead)
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert_nothing_changed(lead)
+
+
+def test_a_session_write_with_the_csrf_token_goes_through(session_client, lead):
+    """The control: the same write, with the token, changes the lead."""
+    response = session_client.patch(
+        f"/api/v1/leads/{lead.pk}/",
+        data={"stage": "contacted"},
+        content_type="application/json",
+        headers={"X-CSRFToken": csrf_token(session_client)},
+    )
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    assert lead.stage == "contacted"
+
+
+def test_a_token_write_needs_no_csrf_token(lead):
+    api = token_api(UserFactory(username="sam", roles=["Sales"]))
+    api.enforce_csrf_checks = True
+    response = api.patch(f"/api/v1/leads/{lead.pk}/", {"stage": "contacted"}, format="json")
+    assert response.status_code == 200
+
+
+def test_an_admin_form_post_without_the_csrf_token_is_refused(session_client, lead):
+    url = reverse("admin:crm_lead_delete", args=[lead.pk])
+    assert session_client.post(url, {"post": "yes"}).status_code == 403
+    assert Lead.objects.filter(pk=lead.pk).exists()
+    response = session_client.post(
+        url, {"post": "yes", "csrfmiddlewaretoken": csrf_token(session_client)}
+    )
+    assert response.status_code == 302
+    assert not Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_signing_out_of_the_admin_needs_the_csrf_token(session_client):
+    assert session_client.post("/admin/logout/").status_code == 403
+    assert "_auth_user_id" in session_client.session
 
 
 # --- the admin login rate limit ------------------------------------------------------
+
+
+def sign_in(client, username, password="wrong-password", **extra):
+    return client.post(LOGIN_URL, {"username": username, "password": password}, **extra)
 
 
 def test_the_rate_is_read_in_drf_syntax():
