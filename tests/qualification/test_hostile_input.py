@@ -376,3 +376,73 @@ def test_a_body_nested_too_deeply_is_called_malformed_not_a_server_error(client,
     assert response.json() == {
         "detail": "JSON mal formé : le contenu est imbriqué trop profondément."
     }
+
+
+# --- scripts in free text are stored as typed and shown escaped to staff -------------------
+
+
+@pytest.fixture
+def scripted_submission(client, no_send):
+    payload = submission_payload(
+        contact={"first_name": SCRIPT, "last_name": SCRIPT, "email": "josee@example.com"},
+        company={"name": SCRIPT},
+        answers={**copy.deepcopy(VALID_ANSWERS), "context": f"Bonjour {SCRIPT}"},
+        source={"utm_campaign": SCRIPT, "referrer": SCRIPT},
+    )
+    response = client.post(API_URL, data=payload, content_type="application/json")
+    assert response.status_code == 202
+    return Submission.objects.get()
+
+
+@pytest.fixture
+def superuser_client(client, django_user_model):
+    client.force_login(
+        django_user_model.objects.create_superuser("patronne", "patronne@example.com", "x")
+    )
+    return client
+
+
+def assert_escaped(html: str) -> None:
+    assert SCRIPT not in html
+    assert "<script>alert" not in html
+    assert ESCAPED_SCRIPT in html
+
+
+def test_a_script_is_stored_as_typed_not_mangled(scripted_submission):
+    assert scripted_submission.lead.contact.first_name == SCRIPT
+    assert scripted_submission.answers["context"] == f"Bonjour {SCRIPT}"
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        pytest.param(lambda s: f"/admin/crm/lead/{s.lead_id}/change/", id="lead-page"),
+        pytest.param(lambda s: "/admin/crm/lead/", id="lead-list"),
+        pytest.param(lambda s: f"/admin/crm/contact/{s.lead.contact_id}/change/", id="contact"),
+        pytest.param(lambda s: f"/admin/crm/company/{s.lead.company_id}/change/", id="company"),
+        pytest.param(
+            lambda s: f"/admin/qualification/submission/{s.pk}/change/", id="submission-page"
+        ),
+    ],
+)
+def test_a_script_in_names_and_free_text_shows_escaped_in_the_admin(
+    superuser_client, scripted_submission, page
+):
+    response = superuser_client.get(page(scripted_submission))
+    assert response.status_code == 200
+    assert_escaped(response.content.decode())
+
+
+def test_no_admin_list_of_submissions_lets_a_script_through(superuser_client, scripted_submission):
+    for url in ("/admin/qualification/submission/", "/admin/qualification/classification/"):
+        response = superuser_client.get(url)
+        assert response.status_code == 200
+        assert "<script>alert" not in response.content.decode()
+
+
+def test_a_script_shows_escaped_in_the_staff_api_as_plain_json_text(
+    superuser_client, scripted_submission
+):
+    response = superuser_client.get(f"/api/v1/leads/{scripted_submission.lead_id}/")
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["contact"]["first_name"] == SCRIPT
