@@ -30,7 +30,14 @@ class StaffApi(generics.GenericAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(summary=_("List leads"), tags=["staff: leads"]),
+    get=extend_schema(
+        summary=_("List leads"),
+        responses={
+            200: LeadSerializer,
+            400: OpenApiResponse(description=_("Invalid fields, with a message per field.")),
+        },
+        tags=["staff: leads"],
+    ),
 )
 class LeadListApi(StaffApi, generics.ListAPIView):
     queryset = Lead.objects.none()  # replaced by get_queryset; names the model for permissions
@@ -137,7 +144,7 @@ class LeadActivitiesApi(StaffApi, generics.ListCreateAPIView):
         data = serializer.validated_data
         activity = services.activity_create(
             lead=lead,
-            kind=data["kind"],
+            kind=data.get("kind", Activity.Kind.NOTE),
             body=data.get("body", ""),
             due_at=data.get("due_at"),
             done_at=data.get("done_at"),

@@ -1,6 +1,7 @@
 """The staff API's shapes (see the contract in the project's spec/api.md). No rules here."""
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -25,6 +26,19 @@ class StaffField(serializers.SlugRelatedField):
         if not kwargs.get("read_only"):
             kwargs.setdefault("queryset", staff_users())
         super().__init__(**kwargs)
+
+
+class CalendarDateTimeField(serializers.DateTimeField):
+    """A date on the practice's calendar, from 1900 on: older local times carry offsets in
+    seconds (local mean time) that the API could not give back as RFC 3339."""
+
+    default_error_messages = {"too_early": _("Enter a date from the year 1900 on.")}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if moment.year < 1900:
+            self.fail("too_early")
+        return moment
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -189,7 +203,7 @@ class LeadUpdateSerializer(serializers.Serializer):
         help_text=_("Why the lead was lost: required with stage 'lost'."),
     )
     owner = StaffField(required=False, allow_null=True)
-    next_follow_up_at = serializers.DateTimeField(required=False, allow_null=True)
+    next_follow_up_at = CalendarDateTimeField(required=False, allow_null=True)
     override = OverrideInputSerializer(
         required=False,
         error_messages={
@@ -215,6 +229,10 @@ class LeadUpdateSerializer(serializers.Serializer):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: CalendarDateTimeField,
+    }
     owner = StaffField(
         required=False,
         allow_null=True,

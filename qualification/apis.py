@@ -84,7 +84,10 @@ class QuestionnaireApi(PublicApi):
     @extend_schema(
         operation_id="questionnaire_current",
         parameters=[OpenApiParameter("lang", str, enum=["fr", "en"], description="Default fr.")],
-        responses={200: QuestionnaireOutSerializer},
+        responses={
+            200: QuestionnaireOutSerializer,
+            503: OpenApiResponse(description="No questionnaire is published yet."),
+        },
         tags=["public"],
     )
     def get(self, request):
@@ -119,6 +122,7 @@ class SubmissionCreateApi(PublicApi):
             400: OpenApiResponse(description="Field-level errors in the submission's language."),
             413: OpenApiResponse(description="The body is over 64 KiB."),
             429: OpenApiResponse(description="Too many posts; see Retry-After."),
+            503: OpenApiResponse(description="No questionnaire is published yet."),
         },
         tags=["public"],
     )
@@ -185,7 +189,10 @@ class SubmissionCreateApi(PublicApi):
 class SubmissionStatusApi(PublicApi):
     @extend_schema(
         operation_id="submission_status",
-        responses={200: SubmissionStatusSerializer},
+        responses={
+            200: SubmissionStatusSerializer,
+            404: OpenApiResponse(description="No submission has this id."),
+        },
         tags=["public"],
     )
     def get(self, request, public_id):

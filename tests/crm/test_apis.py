@@ -473,6 +473,35 @@ def test_posting_an_activity_validates_its_kind(sales_api):
 
 
 @pytest.mark.django_db
+def test_an_activity_posted_without_a_kind_is_a_note(sales_api):
+    lead = LeadFactory()
+    response = sales_api.post(activities(lead), {"body": "Left a message"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["kind"] == "note"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["due_at", "done_at"])
+def test_an_activity_dated_before_1900_is_refused(sales_api, field):
+    # Local mean time before 1884 has offsets in seconds that RFC 3339 cannot write.
+    lead = LeadFactory()
+    response = sales_api.post(
+        activities(lead), {"kind": "call", field: "0049-09-11T16:26:31Z"}, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Activity.objects.filter(lead=lead).exists()
+
+
+@pytest.mark.django_db
+def test_a_follow_up_before_1900_is_refused(sales_api):
+    lead = LeadFactory()
+    response = sales_api.patch(detail(lead), {"next_follow_up_at": "1850-01-01T09:00:00Z"})
+    assert response.status_code == 400
+    assert "next_follow_up_at" in response.json()
+
+
+@pytest.mark.django_db
 def test_reading_activities_needs_the_lead_permission_too():
     user = UserFactory()
     user.user_permissions.add(Permission.objects.get(codename="view_activity"))
