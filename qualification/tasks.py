@@ -4,3 +4,24 @@
 
 
 # --- Classification ----------------------------------------------------------------
+# isort: split
+
+from celery import shared_task  # noqa: E402
+
+from . import services  # noqa: E402
+
+
+@shared_task(
+    name="qualification.tasks.classify_submission",
+    acks_late=True,
+    autoretry_for=services.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    # Celery's own retries stop here; the submission's attempt count (capped by
+    # QUALIFICATION_MAX_ATTEMPTS) is what marks it failed, redeliveries included.
+    max_retries=10,
+)
+def classify_submission(submission_id: int) -> None:
+    """Classify one submission (idempotent; see ``services.submission_classify``)."""
+    services.submission_classify(submission_id=submission_id)
