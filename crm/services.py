@@ -314,6 +314,7 @@ def activity_create(
 # --- Bulk qualification writes (re-scoring many leads at once) -------------------------
 # This section's own imports, kept here so it stays one block at the end of the file.
 
+import json  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
@@ -332,7 +333,24 @@ class LeadQualification:
     fit_grade: str
     needs_review: bool
     ruleset_version: int
-    classification: Mapping[str, Any]
+    #: The computed outcome, as a dict or already encoded as JSON (one of the two).
+    classification: Mapping[str, Any] | None = None
+    classification_json: str | None = None
+
+
+def json_param_from_encoded(connection, field, encoded: str):
+    """A query parameter for JSON column ``field`` from text that is already JSON."""
+    if connection.vendor == "sqlite":
+        return encoded
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(encoded, dumps=_as_is)
+    return field.get_db_prep_save(json.loads(encoded), connection)
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 #: What a person reviewed: when one of these changes, their review no longer applies.
@@ -345,11 +363,13 @@ def leads_bulk_record_qualification(
 ) -> dict[int, tuple[str, str, bool, str]]:
     """Store many computed results in a few statements (re-scoring thousands of leads).
 
-    Writes the same fields as ``lead_record_qualification``. Only leads whose result
-    changed (recommendation, alternative, needs review or fit grade) lose an earlier
-    person's review and get a history line, since the person reviewed the same result
-    otherwise. Leads that are gone are skipped. Returns, for each lead written, its
-    previous ``(recommendation, alternative, needs_review, fit_grade)``.
+    Writes the same fields as ``lead_record_qualification``, with plain SQL statements
+    run once per batch (``bulk_update`` and ``bulk_create`` cost more than the scoring).
+    Only leads whose result changed (recommendation, alternative, needs review or fit
+    grade) lose an earlier person's review and get a history line, since the person
+    reviewed the same result otherwise. Leads that are gone are skipped. Returns, for
+    each lead written, its previous ``(recommendation, alternative, needs_review,
+    fit_grade)``.
     """
     if not results:
         return {}
@@ -367,36 +387,43 @@ def leads_bulk_record_qualification(
     db = router.db_for_write(Lead)
     connection = connections[db]
     meta = Lead._meta
-    prep = [meta.get_field(name) for name in fields]
-    table = connection.ops.quote_name(meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in prep)
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in fields)
     clear_review = ", ".join(
-        f"{connection.ops.quote_name(meta.get_field(name).column)} = NULL"
-        for name in ("reviewed_by", "reviewed_at")
+        f"{quote(meta.get_field(name).column)} = NULL" for name in ("reviewed_by", "reviewed_at")
     )
-    pk = connection.ops.quote_name(meta.pk.column)
+    pk = quote(meta.pk.column)
+    # Plain values go to the driver as they are; the JSON and the time are adapted
+    # by their fields, the time once for the whole batch.
+    json_field = meta.get_field("classification")
+    stamp = meta.get_field("classified_at").get_db_prep_save(now, connection)
     changed_rows, same_rows, events = [], [], []
     for r in results:
         before = previous.get(r.lead_id)
         if before is None:
             continue
-        values = (
+        row = (
             r.recommendation, r.alternative or "", r.confidence, r.fit_score, r.fit_grade,
-            r.needs_review, r.ruleset_version, dict(r.classification), now, now,
+            r.needs_review, r.ruleset_version,
+            json_field.get_db_prep_save(dict(r.classification), connection)
+            if r.classification_json is None
+            else json_param_from_encoded(connection, json_field, r.classification_json),
+            stamp, stamp,
+            r.lead_id,
         )  # fmt: skip
-        row = [f.get_db_prep_save(v, connection) for f, v in zip(prep, values, strict=True)]
-        row.append(r.lead_id)
         if before != (r.recommendation, r.alternative or "", r.needs_review, r.fit_grade):
             changed_rows.append(row)
             events.append(
-                LeadEvent(
-                    lead_id=r.lead_id,
-                    kind=LeadEvent.Kind.CLASSIFIED,
-                    from_value=before[0],
-                    to_value=r.recommendation,
-                    note=note or f"ruleset v{r.ruleset_version}",
-                    created_at=now,
-                )
+                (
+                    stamp,
+                    stamp,
+                    r.lead_id,
+                    LeadEvent.Kind.CLASSIFIED.value,
+                    before[0],
+                    r.recommendation,
+                    note or f"ruleset v{r.ruleset_version}",
+                )  # fmt: skip
             )
         else:
             same_rows.append(row)
@@ -407,5 +434,23 @@ def leads_bulk_record_qualification(
             )
         if same_rows:
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", same_rows)
-    LeadEvent.objects.using(db).bulk_create(events)
+        if events:
+            event_meta = LeadEvent._meta
+            columns = ", ".join(
+                quote(event_meta.get_field(name).column)
+                for name in (
+                    "created_at",
+                    "updated_at",
+                    "lead",
+                    "kind",
+                    "from_value",
+                    "to_value",
+                    "note",
+                )  # fmt: skip
+            )
+            cursor.executemany(
+                f"INSERT INTO {quote(event_meta.db_table)} ({columns}) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                events,
+            )
     return {r.lead_id: previous[r.lead_id] for r in results if r.lead_id in previous}

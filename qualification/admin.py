@@ -258,6 +258,19 @@ class OverrideForm(forms.Form):
     )
 
 
+class RulesetVersionFilter(admin.SimpleListFilter):
+    title = _("ruleset")
+    parameter_name = "ruleset_version"
+
+    def lookups(self, request, model_admin):
+        return [(v, f"v{v}") for v in Ruleset.objects.values_list("version", flat=True)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(ruleset__version=self.value())
+        return queryset
+
+
 @admin.register(Classification)
 class ClassificationAdmin(admin.ModelAdmin):
     list_display = [
@@ -273,7 +286,13 @@ class ClassificationAdmin(admin.ModelAdmin):
         "reviewed_by_a_person",
         "created_at",
     ]
-    list_filter = ["recommendation", "needs_review", "fit_grade", "alternative", "ruleset"]
+    list_filter = [
+        "recommendation",
+        "needs_review",
+        "fit_grade",
+        "alternative",
+        RulesetVersionFilter,
+    ]
     list_select_related = [
         "ruleset",
         "submission__lead__contact",

@@ -72,7 +72,7 @@ class RulesetError(ValueError):
         self.errors = errors
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
     recommendation: str
     confidence: float
@@ -81,6 +81,8 @@ class Outcome:
     fit_score: int
     fit_grade: str
     explanation: list[dict[str, Any]]
+    #: ``explanation`` as JSON, joined from pieces encoded once per ruleset (bulk writes).
+    explanation_json: str
     contradictions: tuple[str, ...]
     consultant_evidence: float
     cmo_evidence: float
@@ -99,6 +101,20 @@ class Outcome:
             "ruleset_version": self.ruleset_version,
             "reviewed_by": None,
         }
+
+    def as_json(self) -> str:
+        """:meth:`as_dict` encoded as JSON, reusing :attr:`explanation_json`."""
+        head = {
+            "recommendation": self.recommendation,
+            "confidence": self.confidence,
+            "needs_review": self.needs_review,
+            "alternative": self.alternative,
+            "fit_score": self.fit_score,
+            "fit_grade": self.fit_grade,
+            "ruleset_version": self.ruleset_version,
+            "reviewed_by": None,
+        }
+        return json.dumps(head)[:-1] + ', "explanation": ' + self.explanation_json + "}"
 
 
 # --- Validation ----------------------------------------------------------------------
@@ -261,6 +277,14 @@ def _clauses(when: Any) -> tuple[tuple[tuple[str, frozenset[str]], ...], ...]:
     return tuple(tuple((q, frozenset(a)) for q, a in clause.items()) for clause in clauses)
 
 
+def _encoded(items: tuple[dict, dict]) -> tuple[str, str]:
+    return json.dumps(items[0]), json.dumps(items[1])
+
+
+def _with_encoded(items: tuple[dict, dict]) -> tuple[tuple[dict, dict], tuple[str, str]]:
+    return items, _encoded(items)
+
+
 def _item(question, answer, effect, weight, reason_fr, reason_en, **extra) -> tuple[dict, dict]:
     """The explanation item of one factor, once per language (``reason`` is the lead's)."""
     base = {"question": question, "answer": answer, "effect": effect, "weight": weight}
@@ -300,7 +324,9 @@ class CompiledRuleset:
                 signal["reason_en"],
             )
             side = SIDES.index(signal["effect"])
-            signals[question][choice] = (side, float(signal["weight"]), rank, items)
+            signals[question][choice] = (
+                side, float(signal["weight"]), rank, items, _encoded(items)
+            )  # fmt: skip
         self._signals = tuple(signals.items())
         self._contradictions = tuple(
             (rule["key"], _clauses(rule["when"]), (rule["reason_fr"], rule["reason_en"]))
@@ -312,6 +338,7 @@ class CompiledRuleset:
         )
         review = data["review"]
         self._review_below = float(review["confidence_below"])
+        self._rule_items: dict[tuple, tuple[dict, str]] = {}
         self._contradiction_factor = float(review["contradiction_confidence_factor"])
         explanation = data.get("explanation") or {}
         self._max_supporting = int(explanation.get("max_supporting", 4))
@@ -336,13 +363,15 @@ class CompiledRuleset:
         self._fit_explain_question = explain_question
         self._fit_items = {
             key: {
-                choice: _item(
-                    explain_question,
-                    choice,
-                    FIT_EFFECT,
-                    explain_points.get(choice, 0),
-                    reasons["reason_fr"],
-                    reasons["reason_en"],
+                choice: _with_encoded(
+                    _item(
+                        explain_question,
+                        choice,
+                        FIT_EFFECT,
+                        explain_points.get(choice, 0),
+                        reasons["reason_fr"],
+                        reasons["reason_en"],
+                    )
                 )
                 for choice, reasons in (explain.get(key) or {}).items()
             }
@@ -424,21 +453,29 @@ class CompiledRuleset:
                 fit_grade = grade
                 break
 
-        explanation = self._explain(hits, winner, lang)
-        for key, clause, reasons in contradictions:
-            explanation.append(
-                _rule_item(REVIEW_EFFECT, key, _matches(clause, facts), facts, reasons, lang)
+        # The explanation as dicts, and as JSON built from pieces encoded at compile time.
+        chosen = self._explain(hits, winner)
+        explanation = [hit[3][lang].copy() for hit in chosen]
+        encoded = [hit[4][lang] for hit in chosen]
+        for key, clauses, reasons in contradictions:
+            item, item_json = self._rule_item(
+                REVIEW_EFFECT, key, _matches(clauses, facts), facts, reasons, lang
             )
+            explanation.append(item)
+            encoded.append(item_json)
         if alternative is not None:
             (name, _, reasons), clause = alternative
-            explanation.append(_rule_item(name, name, clause, facts, reasons, lang))
+            item, item_json = self._rule_item(name, name, clause, facts, reasons, lang)
+            explanation.append(item)
+            encoded.append(item_json)
         fit_item = None
         if winner == 1:
             fit_item = self._fit_items["cmo_reasons"].get(get(self._fit_explain_question))
         if fit_item is None:
             fit_item = self._fit_items["reasons"].get(get(self._fit_explain_question))
         if fit_item is not None:
-            explanation.append(fit_item[lang].copy())
+            explanation.append(fit_item[0][lang].copy())
+            encoded.append(fit_item[1][lang])
 
         return Outcome(
             recommendation=SIDES[winner],
@@ -448,19 +485,35 @@ class CompiledRuleset:
             fit_score=fit_score,
             fit_grade=fit_grade,
             explanation=explanation,
+            explanation_json="[" + ", ".join(encoded) + "]",
             contradictions=tuple(rule[0] for rule in contradictions),
             consultant_evidence=consultant,
             cmo_evidence=cmo,
             ruleset_version=self.version,
         )
 
-    def _explain(self, hits: list[tuple], winner: int, lang: int) -> list[dict[str, Any]]:
+    def _explain(self, hits: list[tuple], winner: int) -> list[tuple]:
+        """The answers that weighed most for the winner, then the strongest against it."""
         hits.sort(key=_rank)
         supporting = [h for h in hits if h[0] == winner][: self._max_supporting]
         opposing = [h for h in hits if h[0] != winner]
         wanted_opposing = max(self._max_opposing, self._min_factors - len(supporting))
-        chosen = supporting + opposing[:wanted_opposing]
-        return [h[3][lang].copy() for h in chosen]
+        return supporting + opposing[:wanted_opposing]
+
+    def _rule_item(self, effect, rule, clause, facts, reasons, lang) -> tuple[dict, str]:
+        """A contradiction's or an alternative's line (the answers that made it fire),
+        as a dict and as JSON; built once per combination of answers, then reused."""
+        questions, answers = _rule_item_values(clause, facts)
+        key = (rule, questions, answers, lang)
+        cached = self._rule_items.get(key)
+        if cached is None:
+            if len(self._rule_items) > 50_000:  # bounded: answers are few, but be safe
+                self._rule_items.clear()
+            item = _item("+".join(questions), "+".join(answers), effect, 0, *reasons, rule=rule)[
+                lang
+            ]
+            cached = self._rule_items[key] = (item, json.dumps(item))
+        return cached[0].copy(), cached[1]
 
     def unknown_answers(self, answers: Mapping[str, Any]) -> list[str]:
         """``question=answer`` pairs this ruleset does not know (typos in a scenario file)."""
@@ -494,8 +547,7 @@ def _matches(clauses, facts: Mapping[str, Any]):
     return None
 
 
-def _rule_item(effect, rule, clause, facts, reasons, lang) -> dict[str, Any]:
-    """A contradiction's or an alternative's line: the answers that made it fire."""
+def _rule_item_values(clause, facts) -> tuple[tuple[str, ...], tuple[str, ...]]:
     questions, answers = [], []
     for question, _ in clause:
         if question.endswith(LEAN_SUFFIX):
@@ -503,9 +555,7 @@ def _rule_item(effect, rule, clause, facts, reasons, lang) -> dict[str, Any]:
         value = facts.get(question)
         questions.append(question)
         answers.append(value if isinstance(value, str) else ",".join(value or ()))
-    return _item(
-        "+".join(questions), "+".join(answers), effect, 0, reasons[0], reasons[1], rule=rule
-    )[lang]
+    return tuple(questions), tuple(answers)
 
 
 # --- Entry points --------------------------------------------------------------------
@@ -533,6 +583,11 @@ def compile_ruleset(
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return compiled
+
+
+def compiled_in_cache(cache_key: Hashable) -> CompiledRuleset | None:
+    """The ruleset compiled earlier under ``cache_key``, if still cached."""
+    return _CACHE.get(cache_key)
 
 
 def load_ruleset_file(path: str | Path) -> dict[str, Any]:

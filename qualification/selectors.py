@@ -40,6 +40,27 @@ def ruleset_compiled(ruleset: Ruleset) -> scoring.CompiledRuleset:
     return scoring.compile_ruleset(ruleset.weights, version=ruleset.version, cache_key=key)
 
 
+def ruleset_current_for_scoring() -> tuple[int, int, scoring.CompiledRuleset] | None:
+    """``(id, version, compiled)`` of the current ruleset, or None if none is published.
+
+    Cheap on the hot path: reads two columns, and the weights only when this process
+    has not compiled that version yet.
+    """
+    row = (
+        Ruleset.objects.filter(status=Ruleset.Status.PUBLISHED)
+        .order_by("-version")
+        .values_list("pk", "version")
+        .first()
+    )
+    if row is None:
+        return None
+    pk, version = row
+    compiled = scoring.compiled_in_cache(("published", version))
+    if compiled is None:
+        compiled = ruleset_compiled(Ruleset.objects.get(pk=pk))
+    return pk, version, compiled
+
+
 def questionnaire_answer_keys() -> dict[str, frozenset[str]]:
     """Question key -> its choice keys, over every questionnaire version, to check rulesets."""
     keys: dict[str, set[str]] = {}

@@ -19,7 +19,9 @@ CHANGELIST = "admin:qualification_ruleset_changelist"
 
 @pytest.fixture
 def staff(client, admin_user):
+    """The admin, in English (the messages asserted below are the msgids)."""
     client.force_login(admin_user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
@@ -165,7 +167,21 @@ def test_a_submissions_answers_are_shown_read_only(staff):
 
     assert "execute_mandate" in html
     assert 'name="answers"' not in html
-    assert "Marketing consultant" in html or "Consultant marketing" in html  # the inline
+    assert "Marketing consultant" in html  # the classification inline
+
+
+def test_the_admin_speaks_french_by_default(client, admin_user, monkeypatch):
+    monkeypatch.setattr(services, "_classification_send", lambda submission_id: None)
+    client.force_login(admin_user)
+    failed = SubmissionFactory(status=Submission.Status.FAILED, attempts=5)
+    response = client.post(
+        reverse("admin:qualification_submission_changelist"),
+        {"action": "retry_classification", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "1 soumission en échec renvoyée à la classification." in html
+    assert "Relancer la classification (soumissions en échec)" in html
 
 
 # --- Classifications: review and override ---------------------------------------------
@@ -194,7 +210,7 @@ def test_the_list_shows_whether_a_person_reviewed_each_recommendation(
         classified()
     with django_assert_max_num_queries(10):
         html = staff.get(reverse("admin:qualification_classification_changelist")).content
-    assert html.decode().count("Not yet") + html.decode().count("Pas encore") == 4
+    assert html.decode().count("Not yet") == 4
 
 
 def test_marking_reviewed_records_who(staff, admin_user):
@@ -255,3 +271,10 @@ def test_an_override_without_a_reason_is_refused(staff):
     lead = classification.submission.lead
     lead.refresh_from_db()
     assert lead.override_recommendation == ""
+
+
+def test_classifications_filter_by_ruleset_version(staff):
+    classified()
+    url = reverse("admin:qualification_classification_changelist")
+    assert staff.get(url, {"ruleset_version": "1"}).context["cl"].result_count == 1
+    assert staff.get(url, {"ruleset_version": "2"}).context["cl"].result_count == 0

@@ -365,6 +365,9 @@ def test_reclassifying_with_a_new_version_records_and_summarises_the_changes():
     assert cmo_lead.events.filter(kind=LeadEvent.Kind.CLASSIFIED).count() == 1
     assert Classification.objects.filter(ruleset=v2).count() == 4
     assert Classification.objects.filter(ruleset__version=1).count() == 4
+    stored = Classification.objects.get(ruleset=v2, submission__lead=leads[0])
+    assert stored.recommendation == "fractional_cmo"
+    assert stored.explanation[0]["question"] == "involvement"  # JSON, not a string of it
 
 
 def test_reclassifying_again_with_the_same_version_adds_nothing():

@@ -463,6 +463,14 @@ def test_the_outcome_as_a_dict_is_the_staff_api_classification(rules):
     json.dumps(data)  # storable as is
 
 
+def test_the_ready_made_json_says_the_same_as_the_dicts(rules):
+    for language in ("fr", "en"):
+        for answers in [*random_profiles(300, seed=13), CMO_ANSWERS]:
+            outcome = rules.score(answers, language)
+            assert json.loads(outcome.explanation_json) == outcome.explanation
+            assert json.loads(outcome.as_json()) == outcome.as_dict()
+
+
 def test_the_outcome_does_not_share_explanation_items_between_leads(rules):
     first = rules.score(CMO_ANSWERS)
     first.explanation[0]["reason"] = "changed"
