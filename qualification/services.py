@@ -128,7 +128,8 @@ def submission_classify(*, submission_id: int) -> Classification | None:
     cap = app_settings.MAX_ATTEMPTS
     attempts += 1
     Submission.objects.filter(pk=submission_id).update(attempts=F("attempts") + 1)
-    if attempts > cap:
+    # A classified submission scored again (a newer ruleset) has nothing to give up.
+    if attempts > cap and status != Submission.Status.CLASSIFIED:
         _submission_give_up(
             submission_id=submission_id,
             error=f"Gave up after {cap} attempts (the last run did not finish).",

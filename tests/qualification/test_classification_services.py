@@ -131,6 +131,18 @@ def test_a_new_published_version_adds_a_classification_and_keeps_the_first():
     assert submission.lead.recommendation == "fractional_cmo"
 
 
+def test_a_classified_submission_is_scored_with_a_new_version_whatever_its_attempts(settings):
+    settings.QUALIFICATION_MAX_ATTEMPTS = 2
+    submission = SubmissionFactory()
+    services.submission_classify(submission_id=submission.pk)
+    Submission.objects.filter(pk=submission.pk).update(attempts=2)
+    publish_copy_of_v1()
+
+    assert services.submission_classify(submission_id=submission.pk).ruleset.version == 2
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.CLASSIFIED
+
+
 def test_a_gone_submission_returns_quietly():
     assert services.submission_classify(submission_id=987654) is None
 
