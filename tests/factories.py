@@ -1,4 +1,4 @@
-"""factory_boy factories shared by the tests."""
+"""factory_boy factories shared by the tests. Each area keeps its own section."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import factory
 from crm.models import Company, Contact, Lead
 from qualification.models import Questionnaire, Submission
 
-# --- Classification (scoring side): leads with answered questionnaires ----------------
+# --- Classification (scoring): prospects, new leads and answered questionnaires -------
+# Names of their own, so this section sits beside the others without clashing.
 
 #: A textbook consultant profile: a precise mandate, executed, then gone.
-CONSULTANT_ANSWERS = {
+TEXTBOOK_CONSULTANT_ANSWERS = {
     "needs": ["optimize_channel"],
     "horizon": "quarter",
     "involvement": "execute_mandate",
@@ -28,7 +29,7 @@ CONSULTANT_ANSWERS = {
 }
 
 #: A textbook fractional-CMO profile: a part-time marketing leader with no end date.
-CMO_ANSWERS = {
+TEXTBOOK_CMO_ANSWERS = {
     "needs": ["align_strategy", "structure_team"],
     "horizon": "ongoing",
     "involvement": "join_leadership",
@@ -46,40 +47,40 @@ CMO_ANSWERS = {
 }
 
 
-class CompanyFactory(factory.django.DjangoModelFactory):
+class ProspectCompanyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Company
 
-    name = factory.Sequence(lambda n: f"Entreprise {n} inc.")
+    name = factory.Sequence(lambda n: f"Cabinet {n} inc.")
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ProspectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contact
 
-    email = factory.Sequence(lambda n: f"prospect{n}@example.com")
+    email = factory.Sequence(lambda n: f"scored.prospect{n}@example.com")
     first_name = "Camille"
     last_name = factory.Sequence(lambda n: f"Tremblay{n}")
-    company = factory.SubFactory(CompanyFactory)
+    company = factory.SubFactory(ProspectCompanyFactory)
 
 
-class LeadFactory(factory.django.DjangoModelFactory):
+class NewLeadFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Lead
 
-    contact = factory.SubFactory(ContactFactory)
+    contact = factory.SubFactory(ProspectFactory)
     company = factory.SelfAttribute("contact.company")
     language = "fr"
 
 
-class SubmissionFactory(factory.django.DjangoModelFactory):
+class AnsweredSubmissionFactory(factory.django.DjangoModelFactory):
     """A pending submission of questionnaire v1 (loaded by a data migration)."""
 
     class Meta:
         model = Submission
 
     questionnaire = factory.LazyFunction(lambda: Questionnaire.objects.get(version=1))
-    lead = factory.SubFactory(LeadFactory)
+    lead = factory.SubFactory(NewLeadFactory)
     channel = Submission.Channel.API
     language = factory.SelfAttribute("lead.language")
-    answers = factory.LazyFunction(lambda: dict(CMO_ANSWERS))
+    answers = factory.LazyFunction(lambda: dict(TEXTBOOK_CMO_ANSWERS))

@@ -9,7 +9,7 @@ from crm.models import Lead
 from qualification.models import Classification, Questionnaire, Submission
 from qualification.tasks import classify_submission
 from tests.conftest import wait_for
-from tests.factories import CMO_ANSWERS
+from tests.factories import TEXTBOOK_CMO_ANSWERS
 
 
 def store_submission(email: str) -> Submission:
@@ -17,13 +17,15 @@ def store_submission(email: str) -> Submission:
     contact = crm_services.contact_upsert(
         email=email, first_name="Élise", company_name="Boulangerie Martel", language="fr"
     )
-    lead, _ = crm_services.lead_open_or_attach(contact=contact, language="fr", answers=CMO_ANSWERS)
+    lead, _ = crm_services.lead_open_or_attach(
+        contact=contact, language="fr", answers=TEXTBOOK_CMO_ANSWERS
+    )
     return Submission.objects.create(
         questionnaire=Questionnaire.objects.get(version=1),
         lead=lead,
         channel=Submission.Channel.API,
         language="fr",
-        answers=CMO_ANSWERS,
+        answers=TEXTBOOK_CMO_ANSWERS,
     )
 
 

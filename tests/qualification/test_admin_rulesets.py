@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from qualification import services
 from qualification.models import Classification, Ruleset, Submission
-from tests.factories import CONSULTANT_ANSWERS, SubmissionFactory
+from tests.factories import TEXTBOOK_CONSULTANT_ANSWERS, AnsweredSubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,8 +127,10 @@ def test_the_new_draft_action_copies_a_version(staff, admin_user):
 def test_failed_submissions_are_listed_with_attempts_and_error(
     staff, django_assert_max_num_queries
 ):
-    SubmissionFactory.create_batch(5)
-    SubmissionFactory(status=Submission.Status.FAILED, attempts=5, last_error="Gave up after 5")
+    AnsweredSubmissionFactory.create_batch(5)
+    AnsweredSubmissionFactory(
+        status=Submission.Status.FAILED, attempts=5, last_error="Gave up after 5"
+    )
     url = reverse("admin:qualification_submission_changelist")
 
     with django_assert_max_num_queries(12):
@@ -144,7 +146,9 @@ def test_the_retry_action_sends_failed_submissions_again(
 ):
     sent = []
     monkeypatch.setattr(services, "_classification_send", sent.append)
-    failed = SubmissionFactory(status=Submission.Status.FAILED, attempts=5, last_error="boom")
+    failed = AnsweredSubmissionFactory(
+        status=Submission.Status.FAILED, attempts=5, last_error="boom"
+    )
     url = reverse("admin:qualification_submission_changelist")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -159,7 +163,7 @@ def test_the_retry_action_sends_failed_submissions_again(
 
 
 def test_a_submissions_answers_are_shown_read_only(staff):
-    submission = SubmissionFactory(answers=CONSULTANT_ANSWERS)
+    submission = AnsweredSubmissionFactory(answers=TEXTBOOK_CONSULTANT_ANSWERS)
     services.submission_classify(submission_id=submission.pk)
     url = reverse("admin:qualification_submission_change", args=[submission.pk])
 
@@ -173,7 +177,7 @@ def test_a_submissions_answers_are_shown_read_only(staff):
 def test_the_admin_speaks_french_by_default(client, admin_user, monkeypatch):
     monkeypatch.setattr(services, "_classification_send", lambda submission_id: None)
     client.force_login(admin_user)
-    failed = SubmissionFactory(status=Submission.Status.FAILED, attempts=5)
+    failed = AnsweredSubmissionFactory(status=Submission.Status.FAILED, attempts=5)
     response = client.post(
         reverse("admin:qualification_submission_changelist"),
         {"action": "retry_classification", "_selected_action": [failed.pk]},
@@ -188,7 +192,7 @@ def test_the_admin_speaks_french_by_default(client, admin_user, monkeypatch):
 
 
 def classified() -> Classification:
-    submission = SubmissionFactory(answers=CONSULTANT_ANSWERS)
+    submission = AnsweredSubmissionFactory(answers=TEXTBOOK_CONSULTANT_ANSWERS)
     return services.submission_classify(submission_id=submission.pk)
 
 

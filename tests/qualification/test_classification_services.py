@@ -12,7 +12,12 @@ from crm.services import lead_override_recommendation, lead_request_reclassifica
 from qualification import scoring, services
 from qualification.models import Classification, Ruleset, Submission
 from qualification.selectors import ruleset_get_current
-from tests.factories import CMO_ANSWERS, CONSULTANT_ANSWERS, LeadFactory, SubmissionFactory
+from tests.factories import (
+    TEXTBOOK_CMO_ANSWERS,
+    TEXTBOOK_CONSULTANT_ANSWERS,
+    AnsweredSubmissionFactory,
+    NewLeadFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +53,7 @@ def test_version_1_is_loaded_published_and_current():
 
 
 def test_classifying_stores_the_result_and_shows_it_on_the_lead():
-    submission = SubmissionFactory(answers=CMO_ANSWERS)
+    submission = AnsweredSubmissionFactory(answers=TEXTBOOK_CMO_ANSWERS)
     classification = services.submission_classify(submission_id=submission.pk)
 
     assert classification.recommendation == "fractional_cmo"
@@ -71,8 +76,8 @@ def test_classifying_stores_the_result_and_shows_it_on_the_lead():
 
 
 def test_reasons_are_in_the_leads_language():
-    french = SubmissionFactory(answers=CONSULTANT_ANSWERS, lead__language="fr")
-    english = SubmissionFactory(answers=CONSULTANT_ANSWERS, lead__language="en")
+    french = AnsweredSubmissionFactory(answers=TEXTBOOK_CONSULTANT_ANSWERS, lead__language="fr")
+    english = AnsweredSubmissionFactory(answers=TEXTBOOK_CONSULTANT_ANSWERS, lead__language="en")
     fr = services.submission_classify(submission_id=french.pk).explanation[0]
     en = services.submission_classify(submission_id=english.pk).explanation[0]
     assert fr["reason"] == fr["reason_fr"] != fr["reason_en"]
@@ -80,7 +85,7 @@ def test_reasons_are_in_the_leads_language():
 
 
 def test_classifying_twice_leaves_one_classification_and_changes_nothing():
-    submission = SubmissionFactory()
+    submission = AnsweredSubmissionFactory()
     first = services.submission_classify(submission_id=submission.pk)
     submission.refresh_from_db()
     lead_updated_at = submission.lead.updated_at
@@ -98,7 +103,7 @@ def test_classifying_twice_leaves_one_classification_and_changes_nothing():
 def test_the_database_holds_one_classification_per_submission_and_version():
     from django.db import IntegrityError, transaction
 
-    submission = SubmissionFactory()
+    submission = AnsweredSubmissionFactory()
     first = services.submission_classify(submission_id=submission.pk)
     with pytest.raises(IntegrityError), transaction.atomic():
         Classification.objects.create(
@@ -114,7 +119,7 @@ def test_the_database_holds_one_classification_per_submission_and_version():
 
 
 def test_a_new_published_version_adds_a_classification_and_keeps_the_first():
-    submission = SubmissionFactory(answers=CONSULTANT_ANSWERS)
+    submission = AnsweredSubmissionFactory(answers=TEXTBOOK_CONSULTANT_ANSWERS)
     first = services.submission_classify(submission_id=submission.pk)
     v2 = publish_copy_of_v1(flip_consultant_mandates_to_cmo)
 
@@ -133,7 +138,7 @@ def test_a_new_published_version_adds_a_classification_and_keeps_the_first():
 
 def test_a_classified_submission_is_scored_with_a_new_version_whatever_its_attempts(settings):
     settings.QUALIFICATION_MAX_ATTEMPTS = 2
-    submission = SubmissionFactory()
+    submission = AnsweredSubmissionFactory()
     services.submission_classify(submission_id=submission.pk)
     Submission.objects.filter(pk=submission.pk).update(attempts=2)
     publish_copy_of_v1()
@@ -148,7 +153,7 @@ def test_a_gone_submission_returns_quietly():
 
 
 def test_spam_is_left_alone():
-    submission = SubmissionFactory(status=Submission.Status.SPAM, lead=None, language="fr")
+    submission = AnsweredSubmissionFactory(status=Submission.Status.SPAM, lead=None, language="fr")
     assert services.submission_classify(submission_id=submission.pk) is None
     submission.refresh_from_db()
     assert (submission.status, submission.attempts) == (Submission.Status.SPAM, 0)
@@ -157,7 +162,7 @@ def test_spam_is_left_alone():
 
 def test_past_the_attempt_cap_the_submission_is_marked_failed(settings):
     settings.QUALIFICATION_MAX_ATTEMPTS = 3
-    submission = SubmissionFactory(attempts=3)  # e.g. a worker killed three times
+    submission = AnsweredSubmissionFactory(attempts=3)  # e.g. a worker killed three times
 
     assert services.submission_classify(submission_id=submission.pk) is None
 
@@ -172,7 +177,7 @@ def test_past_the_attempt_cap_the_submission_is_marked_failed(settings):
 
 
 def test_a_transient_error_is_kept_and_raised_for_a_retry(monkeypatch):
-    submission = SubmissionFactory()
+    submission = AnsweredSubmissionFactory()
 
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
@@ -189,7 +194,7 @@ def test_a_transient_error_is_kept_and_raised_for_a_retry(monkeypatch):
 
 def test_a_transient_error_on_the_last_attempt_marks_the_submission_failed(monkeypatch, settings):
     settings.QUALIFICATION_MAX_ATTEMPTS = 2
-    submission = SubmissionFactory(attempts=1)
+    submission = AnsweredSubmissionFactory(attempts=1)
 
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
@@ -205,7 +210,7 @@ def test_a_transient_error_on_the_last_attempt_marks_the_submission_failed(monke
 
 
 def test_a_defect_marks_the_submission_failed_at_once(monkeypatch):
-    submission = SubmissionFactory()
+    submission = AnsweredSubmissionFactory()
 
     def broken(*args, **kwargs):
         raise KeyError("oops")
@@ -221,7 +226,7 @@ def test_a_defect_marks_the_submission_failed_at_once(monkeypatch):
 
 
 def test_without_a_published_ruleset_the_submission_fails_with_a_clear_error():
-    submission = SubmissionFactory()
+    submission = AnsweredSubmissionFactory()
     Ruleset.objects.update(status=Ruleset.Status.DRAFT)
     with pytest.raises(services.NoPublishedRuleset):
         services.submission_classify(submission_id=submission.pk)
@@ -231,9 +236,9 @@ def test_without_a_published_ruleset_the_submission_fails_with_a_clear_error():
 
 
 def test_an_older_submission_does_not_overwrite_the_leads_newer_result():
-    lead = LeadFactory()
-    older = SubmissionFactory(lead=lead, answers=CONSULTANT_ANSWERS)
-    newer = SubmissionFactory(lead=lead, answers=CMO_ANSWERS)
+    lead = NewLeadFactory()
+    older = AnsweredSubmissionFactory(lead=lead, answers=TEXTBOOK_CONSULTANT_ANSWERS)
+    newer = AnsweredSubmissionFactory(lead=lead, answers=TEXTBOOK_CMO_ANSWERS)
     services.submission_classify(submission_id=newer.pk)
 
     services.submission_classify(submission_id=older.pk)
@@ -247,7 +252,7 @@ def test_an_older_submission_does_not_overwrite_the_leads_newer_result():
 def test_the_task_classifies_through_the_service(celery_eager):
     from qualification.tasks import classify_submission
 
-    submission = SubmissionFactory(answers=CONSULTANT_ANSWERS)
+    submission = AnsweredSubmissionFactory(answers=TEXTBOOK_CONSULTANT_ANSWERS)
     classify_submission.delay(submission.pk)
     classify_submission.delay(submission.pk)
 
@@ -274,8 +279,10 @@ def test_retrying_failed_submissions_resets_them_and_sends_them_again(
 ):
     sent = []
     monkeypatch.setattr(services, "_classification_send", sent.append)
-    failed = SubmissionFactory(status=Submission.Status.FAILED, attempts=5, last_error="boom")
-    classified = SubmissionFactory(status=Submission.Status.CLASSIFIED, attempts=1)
+    failed = AnsweredSubmissionFactory(
+        status=Submission.Status.FAILED, attempts=5, last_error="boom"
+    )
+    classified = AnsweredSubmissionFactory(status=Submission.Status.CLASSIFIED, attempts=1)
 
     with django_capture_on_commit_callbacks(execute=True):
         count = services.submissions_retry_classification(submission_ids=[failed.pk, classified.pk])
@@ -290,7 +297,7 @@ def test_retrying_failed_submissions_resets_them_and_sends_them_again(
 
 
 def test_a_retried_submission_gets_classified(celery_eager, django_capture_on_commit_callbacks):
-    submission = SubmissionFactory(status=Submission.Status.FAILED, attempts=5)
+    submission = AnsweredSubmissionFactory(status=Submission.Status.FAILED, attempts=5)
     with django_capture_on_commit_callbacks(execute=True):
         services.submissions_retry_classification(submission_ids=[submission.pk])
     submission.refresh_from_db()
@@ -344,8 +351,8 @@ def test_a_draft_older_than_the_current_version_cannot_be_published():
 # --- Bulk re-scoring and staff requests --------------------------------------------
 
 
-def classified_leads(count: int, answers=CONSULTANT_ANSWERS):
-    submissions = SubmissionFactory.create_batch(count, answers=answers)
+def classified_leads(count: int, answers=TEXTBOOK_CONSULTANT_ANSWERS):
+    submissions = AnsweredSubmissionFactory.create_batch(count, answers=answers)
     for submission in submissions:
         services.submission_classify(submission_id=submission.pk)
     return [s.lead for s in submissions]
@@ -353,8 +360,8 @@ def classified_leads(count: int, answers=CONSULTANT_ANSWERS):
 
 def test_reclassifying_with_a_new_version_records_and_summarises_the_changes():
     leads = classified_leads(3)
-    cmo_lead = classified_leads(1, answers=CMO_ANSWERS)[0]
-    LeadFactory()  # no submission yet
+    cmo_lead = classified_leads(1, answers=TEXTBOOK_CMO_ANSWERS)[0]
+    NewLeadFactory()  # no submission yet
     v2 = publish_copy_of_v1(flip_consultant_mandates_to_cmo)
 
     summary = services.leads_reclassify(batch_size=2)
@@ -406,10 +413,12 @@ def test_reclassifying_keeps_a_persons_review_when_the_result_is_unchanged(admin
 
 
 def test_reclassifying_uses_each_leads_latest_submission_that_is_not_spam():
-    lead = LeadFactory()
-    SubmissionFactory(lead=lead, answers=CONSULTANT_ANSWERS)
-    latest = SubmissionFactory(lead=lead, answers=CMO_ANSWERS)
-    SubmissionFactory(lead=lead, answers=CONSULTANT_ANSWERS, status=Submission.Status.SPAM)
+    lead = NewLeadFactory()
+    AnsweredSubmissionFactory(lead=lead, answers=TEXTBOOK_CONSULTANT_ANSWERS)
+    latest = AnsweredSubmissionFactory(lead=lead, answers=TEXTBOOK_CMO_ANSWERS)
+    AnsweredSubmissionFactory(
+        lead=lead, answers=TEXTBOOK_CONSULTANT_ANSWERS, status=Submission.Status.SPAM
+    )
 
     summary = services.leads_reclassify()
 

@@ -12,7 +12,11 @@ from django.core.management import CommandError, call_command
 
 from qualification import services
 from qualification.models import Classification, Ruleset
-from tests.factories import CMO_ANSWERS, CONSULTANT_ANSWERS, SubmissionFactory
+from tests.factories import (
+    TEXTBOOK_CMO_ANSWERS,
+    TEXTBOOK_CONSULTANT_ANSWERS,
+    AnsweredSubmissionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +42,8 @@ def publish_v2_where_executing_means_cmo() -> Ruleset:
 
 
 def test_reclassify_rescores_leads_and_prints_what_changed():
-    consultants = SubmissionFactory.create_batch(3, answers=CONSULTANT_ANSWERS)
-    cmo = SubmissionFactory(answers=CMO_ANSWERS)
+    consultants = AnsweredSubmissionFactory.create_batch(3, answers=TEXTBOOK_CONSULTANT_ANSWERS)
+    cmo = AnsweredSubmissionFactory(answers=TEXTBOOK_CMO_ANSWERS)
     for submission in [*consultants, cmo]:
         services.submission_classify(submission_id=submission.pk)
     publish_v2_where_executing_means_cmo()
@@ -57,7 +61,7 @@ def test_reclassify_rescores_leads_and_prints_what_changed():
 
 
 def test_reclassify_with_an_older_version_goes_back_to_its_results():
-    submission = SubmissionFactory(answers=CONSULTANT_ANSWERS)
+    submission = AnsweredSubmissionFactory(answers=TEXTBOOK_CONSULTANT_ANSWERS)
     publish_v2_where_executing_means_cmo()
     services.submission_classify(submission_id=submission.pk)
 
@@ -70,7 +74,7 @@ def test_reclassify_with_an_older_version_goes_back_to_its_results():
 
 
 def test_reclassify_twice_changes_nothing_the_second_time():
-    SubmissionFactory.create_batch(2, answers=CONSULTANT_ANSWERS)
+    AnsweredSubmissionFactory.create_batch(2, answers=TEXTBOOK_CONSULTANT_ANSWERS)
     run("reclassify", "--no-progress")
     output = run("reclassify", "--no-progress")
     assert "Classifications: 0 added, 2 already there" in output
@@ -80,7 +84,7 @@ def test_reclassify_twice_changes_nothing_the_second_time():
 
 
 def test_reclassify_since_a_date_counts_only_newer_leads():
-    SubmissionFactory(answers=CONSULTANT_ANSWERS)
+    AnsweredSubmissionFactory(answers=TEXTBOOK_CONSULTANT_ANSWERS)
     output = run("reclassify", "--since", "2999-01-01", "--no-progress")
     assert "Re-scored 0 of 0 leads" in output
 
@@ -147,7 +151,7 @@ def test_evaluate_rules_warns_about_unknown_answers(tmp_path):
     scenario = {
         "id": "t1",
         "persona": "typo",
-        "answers": {**CONSULTANT_ANSWERS, "horizon": "qarter"},
+        "answers": {**TEXTBOOK_CONSULTANT_ANSWERS, "horizon": "qarter"},
         "expected": {"recommendation": "consultant"},
     }
     path.write_text(json.dumps([scenario]))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qualification import scoring
-from tests.factories import CMO_ANSWERS, CONSULTANT_ANSWERS
+from tests.factories import TEXTBOOK_CMO_ANSWERS, TEXTBOOK_CONSULTANT_ANSWERS
 
 ROOT = Path(__file__).resolve().parents[2]
 V1_PATH = ROOT / "qualification" / "rulesets" / "v1.json"
@@ -149,8 +149,8 @@ def test_structural_answers_outweigh_needs_and_context(rules):
 
 
 def test_unknown_questions_and_answers_are_ignored(rules):
-    clean = rules.score(CONSULTANT_ANSWERS)
-    noisy = rules.score(with_answers(CONSULTANT_ANSWERS, colour="blue", horizon="someday"))
+    clean = rules.score(TEXTBOOK_CONSULTANT_ANSWERS)
+    noisy = rules.score(with_answers(TEXTBOOK_CONSULTANT_ANSWERS, colour="blue", horizon="someday"))
     assert noisy.recommendation == clean.recommendation
     assert noisy.consultant_evidence == clean.consultant_evidence - 2  # the quarter is gone
     assert rules.unknown_answers({"horizon": "someday", "colour": "blue"}) == ["horizon=someday"]
@@ -160,7 +160,7 @@ def test_unknown_questions_and_answers_are_ignored(rules):
 
 
 def test_a_precise_mandate_executed_then_gone_is_a_consultant(rules):
-    outcome = rules.score(CONSULTANT_ANSWERS)
+    outcome = rules.score(TEXTBOOK_CONSULTANT_ANSWERS)
     assert outcome.recommendation == "consultant"
     assert outcome.confidence >= 0.8
     assert not outcome.needs_review
@@ -168,7 +168,7 @@ def test_a_precise_mandate_executed_then_gone_is_a_consultant(rules):
 
 
 def test_a_part_time_leader_on_the_leadership_team_is_a_fractional_cmo(rules):
-    outcome = rules.score(CMO_ANSWERS)
+    outcome = rules.score(TEXTBOOK_CMO_ANSWERS)
     assert outcome.recommendation == "fractional_cmo"
     assert outcome.confidence >= 0.8
     assert not outcome.needs_review
@@ -176,12 +176,12 @@ def test_a_part_time_leader_on_the_leadership_team_is_a_fractional_cmo(rules):
 
 def test_tactical_needs_on_a_cmo_structure_lean_to_the_cmo(rules):
     """The seed's varnish: a campaign asked for, but no leader, no strategy, no end."""
-    answers = with_answers(CMO_ANSWERS, needs=["launch_campaign", "optimize_channel"])
+    answers = with_answers(TEXTBOOK_CMO_ANSWERS, needs=["launch_campaign", "optimize_channel"])
     assert rules.score(answers).recommendation == "fractional_cmo"
 
 
 def test_a_strategic_need_as_a_one_off_mandate_leans_to_the_consultant(rules):
-    answers = with_answers(CONSULTANT_ANSWERS, needs=["align_strategy"])
+    answers = with_answers(TEXTBOOK_CONSULTANT_ANSWERS, needs=["align_strategy"])
     assert rules.score(answers).recommendation == "consultant"
 
 
@@ -227,7 +227,9 @@ def profile_matching(clause: dict, base: dict) -> dict:
 
 
 @pytest.mark.parametrize("rule", V1["contradictions"], ids=lambda rule: rule["key"])
-@pytest.mark.parametrize("base", [CONSULTANT_ANSWERS, CMO_ANSWERS], ids=["consultant", "cmo"])
+@pytest.mark.parametrize(
+    "base", [TEXTBOOK_CONSULTANT_ANSWERS, TEXTBOOK_CMO_ANSWERS], ids=["consultant", "cmo"]
+)
 def test_each_contradiction_asks_for_a_person(rules, rule, base):
     clause = rule["when"][0] if isinstance(rule["when"], list) else rule["when"]
     outcome = rules.score(profile_matching(clause, base))
@@ -240,33 +242,33 @@ def test_each_contradiction_asks_for_a_person(rules, rule, base):
 
 
 def test_joining_the_leadership_team_for_a_few_weeks_needs_review(rules):
-    outcome = rules.score(with_answers(CMO_ANSWERS, horizon="weeks"))
+    outcome = rules.score(with_answers(TEXTBOOK_CMO_ANSWERS, horizon="weeks"))
     assert outcome.needs_review
     assert "leadership_for_weeks" in outcome.contradictions
 
 
 def test_leading_marketing_for_a_few_days_in_total_needs_review(rules):
     answers = with_answers(
-        CMO_ANSWERS, involvement="lead_marketing", time_commitment="few_days_total"
+        TEXTBOOK_CMO_ANSWERS, involvement="lead_marketing", time_commitment="few_days_total"
     )
     assert "leadership_for_a_few_days" in rules.score(answers).contradictions
 
 
 def test_supervising_the_team_while_only_executing_a_mandate_needs_review(rules):
-    outcome = rules.score(with_answers(CONSULTANT_ANSWERS, supervise_team="yes"))
+    outcome = rules.score(with_answers(TEXTBOOK_CONSULTANT_ANSWERS, supervise_team="yes"))
     assert outcome.needs_review
     assert outcome.contradictions == ("supervising_while_executing",)
 
 
 def test_a_contradiction_lowers_confidence(rules):
-    clean = rules.score(CONSULTANT_ANSWERS)
-    contradictory = rules.score(with_answers(CONSULTANT_ANSWERS, supervise_team="yes"))
+    clean = rules.score(TEXTBOOK_CONSULTANT_ANSWERS)
+    contradictory = rules.score(with_answers(TEXTBOOK_CONSULTANT_ANSWERS, supervise_team="yes"))
     assert contradictory.confidence < clean.confidence * 0.7
 
 
 def test_evenly_split_answers_need_review_for_low_confidence(rules):
     answers = with_answers(
-        CONSULTANT_ANSWERS,
+        TEXTBOOK_CONSULTANT_ANSWERS,
         needs=["optimize_channel", "structure_team"],
         horizon="half_year",
         represent_company="yes",
@@ -281,15 +283,15 @@ def test_evenly_split_answers_need_review_for_low_confidence(rules):
 
 
 def test_textbook_profiles_do_not_need_review(rules):
-    assert not rules.score(CONSULTANT_ANSWERS).needs_review
-    assert not rules.score(CMO_ANSWERS).needs_review
+    assert not rules.score(TEXTBOOK_CONSULTANT_ANSWERS).needs_review
+    assert not rules.score(TEXTBOOK_CMO_ANSWERS).needs_review
 
 
 # --- Alternatives -----------------------------------------------------------------
 
 
 def test_full_time_with_no_end_is_a_hire_and_stays_closest_to_a_cmo(rules):
-    outcome = rules.score(with_answers(CMO_ANSWERS, time_commitment="full_time"))
+    outcome = rules.score(with_answers(TEXTBOOK_CMO_ANSWERS, time_commitment="full_time"))
     assert outcome.alternative == "full_time_hire"
     assert outcome.recommendation == "fractional_cmo"
     item = outcome.explanation[-2]
@@ -298,7 +300,7 @@ def test_full_time_with_no_end_is_a_hire_and_stays_closest_to_a_cmo(rules):
 
 def test_an_empty_seat_for_a_known_period_three_days_a_week_is_an_interim_director(rules):
     answers = with_answers(
-        CMO_ANSWERS,
+        TEXTBOOK_CMO_ANSWERS,
         involvement="lead_marketing",
         marketing_leader="departed_or_leave",
         horizon="half_year",
@@ -310,26 +312,32 @@ def test_an_empty_seat_for_a_known_period_three_days_a_week_is_an_interim_direct
 
 
 def test_an_empty_seat_one_or_two_days_a_week_is_no_interim(rules):
-    answers = with_answers(CMO_ANSWERS, marketing_leader="departed_or_leave", horizon="half_year")
+    answers = with_answers(
+        TEXTBOOK_CMO_ANSWERS, marketing_leader="departed_or_leave", horizon="half_year"
+    )
     assert rules.score(answers).alternative is None
 
 
 def test_an_empty_seat_with_no_end_three_days_a_week_is_no_interim(rules):
     answers = with_answers(
-        CMO_ANSWERS, marketing_leader="departed_or_leave", time_commitment="three_plus_days_week"
+        TEXTBOOK_CMO_ANSWERS,
+        marketing_leader="departed_or_leave",
+        time_commitment="three_plus_days_week",
     )
     assert rules.score(answers).alternative is None
 
 
 def test_occasional_advice_without_execution_is_an_advisor_beside_a_consultant(rules):
-    answers = with_answers(CONSULTANT_ANSWERS, involvement="occasional_advice", horizon="weeks")
+    answers = with_answers(
+        TEXTBOOK_CONSULTANT_ANSWERS, involvement="occasional_advice", horizon="weeks"
+    )
     outcome = rules.score(answers)
     assert outcome.alternative == "advisor"
     assert outcome.recommendation == "consultant"
 
 
 def test_full_time_for_a_known_mandate_is_no_hire(rules):
-    answers = with_answers(CONSULTANT_ANSWERS, time_commitment="full_time")
+    answers = with_answers(TEXTBOOK_CONSULTANT_ANSWERS, time_commitment="full_time")
     outcome = rules.score(answers)
     assert outcome.alternative is None
     assert outcome.recommendation == "consultant"
@@ -346,14 +354,14 @@ def test_the_recommendation_is_always_consultant_or_fractional_cmo(rules):
 
 
 def test_a_big_budget_owner_starting_now_in_a_large_company_is_grade_a(rules):
-    outcome = rules.score(CMO_ANSWERS)
+    outcome = rules.score(TEXTBOOK_CMO_ANSWERS)
     assert outcome.fit_grade == "A"
     assert outcome.fit_score >= 80
 
 
 def test_a_micro_business_exploring_on_a_tiny_budget_is_grade_d(rules):
     answers = with_answers(
-        CONSULTANT_ANSWERS,
+        TEXTBOOK_CONSULTANT_ANSWERS,
         monthly_budget="under_2k",
         decision_role="other",
         start="exploring",
@@ -367,14 +375,14 @@ def test_a_micro_business_exploring_on_a_tiny_budget_is_grade_d(rules):
 
 def test_a_mid_range_lead_is_grade_b_or_c(rules):
     answers = with_answers(
-        CONSULTANT_ANSWERS, monthly_budget="2k_5k", decision_role="manager", start="later"
+        TEXTBOOK_CONSULTANT_ANSWERS, monthly_budget="2k_5k", decision_role="manager", start="later"
     )
     assert rules.score(answers).fit_grade in scoring.FIT_LEVEL_GRADES["medium"]
 
 
 def test_a_fractional_cmo_needs_a_budget_that_can_pay_one(rules):
-    rich = rules.score(CMO_ANSWERS)
-    poor = rules.score(with_answers(CMO_ANSWERS, monthly_budget="under_2k"))
+    rich = rules.score(TEXTBOOK_CMO_ANSWERS)
+    poor = rules.score(with_answers(TEXTBOOK_CMO_ANSWERS, monthly_budget="under_2k"))
     budget_points = V1["fit"]["components"][0]["points"]
     lost = budget_points["over_10k"] - budget_points["under_2k"]
     assert rich.fit_score - poor.fit_score > lost  # the need shrinks too
@@ -394,8 +402,8 @@ def test_a_fractional_cmo_needs_a_budget_that_can_pay_one(rules):
     ],
 )
 def test_each_fit_factor_raises_the_score(rules, answers, better, worse):
-    high = rules.score(with_answers(CONSULTANT_ANSWERS, **{answers: better})).fit_score
-    low = rules.score(with_answers(CONSULTANT_ANSWERS, **{answers: worse})).fit_score
+    high = rules.score(with_answers(TEXTBOOK_CONSULTANT_ANSWERS, **{answers: better})).fit_score
+    low = rules.score(with_answers(TEXTBOOK_CONSULTANT_ANSWERS, **{answers: worse})).fit_score
     assert high > low
 
 
@@ -417,7 +425,7 @@ def test_confidence_stays_between_0_and_1(rules):
 
 
 def test_a_one_sided_profile_is_fully_confident(rules):
-    assert rules.score(CMO_ANSWERS).confidence == 1.0
+    assert rules.score(TEXTBOOK_CMO_ANSWERS).confidence == 1.0
 
 
 ALL_KEYS = {key for choices in CHOICES.values() for key in choices} | set(CHOICES)
@@ -425,7 +433,7 @@ ALL_KEYS = {key for choices in CHOICES.values() for key in choices} | set(CHOICE
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_explanation_names_three_factors_with_sentences_in_both_languages(rules, language):
-    profiles = [*random_profiles(1000, seed=5), CONSULTANT_ANSWERS, CMO_ANSWERS]
+    profiles = [*random_profiles(1000, seed=5), TEXTBOOK_CONSULTANT_ANSWERS, TEXTBOOK_CMO_ANSWERS]
     for answers in profiles:
         outcome = rules.score(answers, language)
         sides = [item for item in outcome.explanation if item["effect"] in scoring.SIDES]
@@ -439,14 +447,14 @@ def test_every_explanation_names_three_factors_with_sentences_in_both_languages(
 
 
 def test_the_explanation_puts_the_heaviest_answers_first(rules):
-    outcome = rules.score(CONSULTANT_ANSWERS)
+    outcome = rules.score(TEXTBOOK_CONSULTANT_ANSWERS)
     weights = [item["weight"] for item in outcome.explanation if item["effect"] == "consultant"]
     assert weights == sorted(weights, reverse=True)
     assert outcome.explanation[0]["question"] == "involvement"
 
 
 def test_the_outcome_as_a_dict_is_the_staff_api_classification(rules):
-    data = rules.score(CMO_ANSWERS, "en").as_dict()
+    data = rules.score(TEXTBOOK_CMO_ANSWERS, "en").as_dict()
     assert set(data) == {
         "recommendation",
         "confidence",
@@ -465,29 +473,29 @@ def test_the_outcome_as_a_dict_is_the_staff_api_classification(rules):
 
 def test_the_ready_made_json_says_the_same_as_the_dicts(rules):
     for language in ("fr", "en"):
-        for answers in [*random_profiles(300, seed=13), CMO_ANSWERS]:
+        for answers in [*random_profiles(300, seed=13), TEXTBOOK_CMO_ANSWERS]:
             outcome = rules.score(answers, language)
             assert json.loads(outcome.explanation_json) == outcome.explanation
             assert json.loads(outcome.as_json()) == outcome.as_dict()
 
 
 def test_the_outcome_does_not_share_explanation_items_between_leads(rules):
-    first = rules.score(CMO_ANSWERS)
+    first = rules.score(TEXTBOOK_CMO_ANSWERS)
     first.explanation[0]["reason"] = "changed"
-    assert rules.score(CMO_ANSWERS).explanation[0]["reason"] != "changed"
+    assert rules.score(TEXTBOOK_CMO_ANSWERS).explanation[0]["reason"] != "changed"
 
 
 # --- Judging scenarios ---------------------------------------------------------------
 
 
 def test_a_scenario_expecting_review_does_not_judge_the_recommendation(rules):
-    outcome = rules.score(with_answers(CMO_ANSWERS, horizon="weeks"))
+    outcome = rules.score(with_answers(TEXTBOOK_CMO_ANSWERS, horizon="weeks"))
     verdict = scoring.judge({"needs_review": True, "recommendation": "consultant"}, outcome)
     assert verdict == {"needs_review": True}
 
 
 def test_fit_levels_map_to_grades(rules):
-    outcome = rules.score(CMO_ANSWERS)  # grade A
+    outcome = rules.score(TEXTBOOK_CMO_ANSWERS)  # grade A
     assert scoring.judge({"fit": "high"}, outcome) == {"fit": True}
     assert scoring.judge({"fit": "medium"}, outcome) == {"fit": False}
     assert scoring.judge({"fit": "low"}, outcome) == {"fit": False}
