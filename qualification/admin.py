@@ -19,7 +19,7 @@ from crm.models import Recommendation
 
 from . import scoring, services
 from .models import Classification, Questionnaire, Ruleset, Submission
-from .selectors import questionnaire_answer_keys
+from .selectors import questionnaire_answer_keys, ruleset_get_current
 
 admin.site.register(Questionnaire)
 
@@ -57,10 +57,6 @@ class RulesetAdmin(admin.ModelAdmin):
     actions = ["publish", "new_draft"]
     readonly_fields = ["version", "status", "published_at", "created_by"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # A draft starts from an existing version: "New draft from this version".
-        return False
-
     def has_change_permission(self, request: HttpRequest, obj: Ruleset | None = None) -> bool:
         if obj is not None and obj.status == Ruleset.Status.PUBLISHED:
             return False
@@ -72,9 +68,16 @@ class RulesetAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def get_fields(self, request, obj=None):
-        if obj is not None and obj.status == Ruleset.Status.PUBLISHED:
+        if obj is None:  # a new draft: numbered when saved
+            return ["notes", "weights"]
+        if obj.status == Ruleset.Status.PUBLISHED:
             return ["version", "status", "published_at", "created_by", "notes", "weights_display"]
         return ["version", "status", "created_by", "notes", "weights"]
+
+    def get_changeform_initial_data(self, request):
+        """A new draft starts from the current version's weights."""
+        current = ruleset_get_current()
+        return {"weights": current.weights if current else {}}
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == Ruleset.Status.PUBLISHED:
@@ -86,9 +89,12 @@ class RulesetAdmin(admin.ModelAdmin):
         return _pretty_json(obj.weights)
 
     def save_model(self, request, obj, form, change):
-        services.ruleset_update_draft(
-            ruleset=obj, weights=form.cleaned_data["weights"], notes=form.cleaned_data["notes"]
-        )
+        if change:
+            services.ruleset_update_draft(
+                ruleset=obj, weights=form.cleaned_data["weights"], notes=form.cleaned_data["notes"]
+            )
+        else:
+            services.ruleset_add_draft(draft=obj, by=request.user)
 
     @admin.action(description=_("Publish the selected drafts"), permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Ruleset]) -> None:

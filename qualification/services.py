@@ -241,6 +241,24 @@ def ruleset_create_draft(*, source: Ruleset, by: AbstractBaseUser | None = None)
 
 
 @transaction.atomic
+def ruleset_add_draft(*, draft: Ruleset, by: AbstractBaseUser | None = None) -> Ruleset:
+    """Store a new draft written by hand (not saved yet), numbered after the highest version.
+
+    Raises scoring.RulesetError when its weights cannot be used.
+    """
+    errors = scoring.validate_ruleset(draft.weights, questions=questionnaire_answer_keys())
+    if errors:
+        raise scoring.RulesetError(errors)
+    latest = Ruleset.objects.select_for_update().order_by("-version").first()
+    draft.version = (latest.version if latest else 0) + 1
+    draft.status = Ruleset.Status.DRAFT
+    draft.published_at = None
+    draft.created_by = by
+    draft.save()
+    return draft
+
+
+@transaction.atomic
 def ruleset_update_draft(*, ruleset: Ruleset, weights: dict, notes: str = "") -> Ruleset:
     """Change a draft's weights and notes. Raises RulesetLocked or scoring.RulesetError."""
     locked = Ruleset.objects.select_for_update().get(pk=ruleset.pk)

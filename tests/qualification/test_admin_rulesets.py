@@ -87,8 +87,34 @@ def test_a_draft_with_broken_weights_shows_the_errors_and_is_not_saved(staff):
     assert draft.weights["signals"]["horizon"]["weeks"]["reason_en"] != "weeks"
 
 
-def test_rulesets_are_not_added_from_scratch(staff):
-    assert staff.get(reverse("admin:qualification_ruleset_add")).status_code == 403
+def test_a_new_draft_starts_from_the_current_weights_and_takes_the_next_version(staff, admin_user):
+    v1 = Ruleset.objects.get(version=1)
+    url = reverse("admin:qualification_ruleset_add")
+    page = staff.get(url)
+    assert page.status_code == 200
+    assert page.context["adminform"].form.initial["weights"] == v1.weights
+
+    weights = copy.deepcopy(v1.weights)
+    weights["signals"]["horizon"]["quarter"]["weight"] = 3
+    response = staff.post(url, {"weights": json.dumps(weights), "notes": "Quarters weigh more"})
+
+    assert response.status_code == 302
+    draft = Ruleset.objects.get(version=2)
+    assert (draft.status, draft.created_by, draft.notes) == (
+        "draft",
+        admin_user,
+        "Quarters weigh more",
+    )
+    assert draft.weights["signals"]["horizon"]["quarter"]["weight"] == 3
+
+
+def test_a_new_draft_with_broken_weights_is_not_stored(staff):
+    response = staff.post(
+        reverse("admin:qualification_ruleset_add"), {"weights": '{"signals": {}}', "notes": ""}
+    )
+    assert response.status_code == 200
+    assert "must be an object of question" in response.content.decode()
+    assert not Ruleset.objects.filter(version=2).exists()
 
 
 def test_the_publish_action_makes_a_draft_current(staff):

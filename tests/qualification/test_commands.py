@@ -102,7 +102,7 @@ def test_reclassify_refuses_an_unknown_or_draft_version():
 
 def test_evaluate_rules_prints_accuracy_and_the_confusion_table():
     output = run("evaluate_rules", str(SEED))
-    assert "Ruleset v1 (Published) on 42 scenarios" in output
+    assert "Ruleset v1 (published) on 42 scenarios" in output
     assert "recommendation" in output and "100.0%" in output
     assert "whole scenarios 42 42 100.0%" in " ".join(output.split())
     assert "Recommendation confusion (rows: expected, columns: computed)" in output
@@ -133,7 +133,7 @@ def test_evaluate_rules_tries_a_draft_or_a_file_before_publishing(tmp_path):
     services.ruleset_update_draft(ruleset=draft, weights=weights)
 
     output = run("evaluate_rules", str(SEED), "--ruleset", str(draft.version), "--no-fail")
-    assert f"Ruleset v{draft.version} (Draft)" in output
+    assert f"Ruleset v{draft.version} (draft)" in output
     assert "Mismatches (" in output
 
     ruleset_file = tmp_path / "candidate.json"

@@ -139,4 +139,4 @@ class Command(BaseCommand):
             compiled = ruleset_compiled(ruleset)
         except scoring.RulesetError as exc:
             raise CommandError(f"Ruleset v{ruleset.version} is not usable: {exc}") from exc
-        return compiled, f"v{ruleset.version} ({ruleset.get_status_display()})"
+        return compiled, f"v{ruleset.version} ({ruleset.status})"
