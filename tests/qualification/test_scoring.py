@@ -260,6 +260,17 @@ def test_supervising_the_team_while_only_executing_a_mandate_needs_review(rules)
     assert outcome.contradictions == ("supervising_while_executing",)
 
 
+def test_structural_needs_given_to_someone_who_only_executes_need_review(rules):
+    # Structuring the team and aligning strategy is a fractional CMO's work; asking for
+    # it "in and out" on a short mandate is the contradiction a person should look at.
+    answers = with_answers(
+        CONSULTANT_ANSWERS, needs=["structure_team", "align_strategy", "sustainable_growth"]
+    )
+    outcome = rules.score(answers)
+    assert outcome.needs_review
+    assert "strategic_needs_execution_only" in outcome.contradictions
+
+
 def test_a_contradiction_lowers_confidence(rules):
     clean = rules.score(CONSULTANT_ANSWERS)
     contradictory = rules.score(with_answers(CONSULTANT_ANSWERS, supervise_team="yes"))
