@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz, readyz
+
+admin.site.site_header = _("CMO on demand: leads")
+admin.site.site_title = _("Leads")
+admin.site.index_title = _("Sales pipeline")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

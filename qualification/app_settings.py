@@ -49,5 +49,17 @@ class AppSettings:
         """A link to the full privacy policy, shown beside the privacy notice when set."""
         return self._get("PRIVACY_POLICY_URL", "")
 
+    # --- Classification ------------------------------------------------------------
+
+    @property
+    def MAX_ATTEMPTS(self) -> int:
+        """Runs of the classify task before a submission is marked failed (staff can retry)."""
+        return self._get("MAX_ATTEMPTS", 5)
+
+    @property
+    def RECLASSIFY_BATCH_SIZE(self) -> int:
+        """Leads re-scored per database round in ``reclassify`` and on staff requests."""
+        return self._get("RECLASSIFY_BATCH_SIZE", 1000)
+
 
 app_settings = AppSettings()

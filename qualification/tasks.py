@@ -1,10 +1,10 @@
 """Thin Celery wrappers: take ids, fetch fresh rows, call a service."""
 
-# --- Intake ----------------------------------------------------------------------
-
 from celery import shared_task
 
 from . import services
+
+# --- Intake ----------------------------------------------------------------------
 
 
 @shared_task(name="qualification.tasks.sweep_pending_submissions", ignore_result=True)
@@ -14,3 +14,19 @@ def sweep_pending_submissions() -> int:
 
 
 # --- Classification ----------------------------------------------------------------
+
+
+@shared_task(
+    name="qualification.tasks.classify_submission",
+    acks_late=True,
+    autoretry_for=services.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    # Celery's own retries stop here; the submission's attempt count (capped by
+    # QUALIFICATION_MAX_ATTEMPTS) is what marks it failed, redeliveries included.
+    max_retries=10,
+)
+def classify_submission(submission_id: int) -> None:
+    """Classify one submission (idempotent; see ``services.submission_classify``)."""
+    services.submission_classify(submission_id=submission_id)

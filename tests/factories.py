@@ -317,3 +317,39 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     language = "fr"
     answers = factory.LazyFunction(lambda: copy.deepcopy(VALID_ANSWERS))
     status = Submission.Status.PENDING
+
+
+# --- Classification (scoring): textbook profiles, new leads, answered submissions -----
+
+#: A textbook fractional-CMO profile: a part-time marketing leader with no end date.
+TEXTBOOK_CMO_ANSWERS = {
+    "needs": ["align_strategy", "structure_team"],
+    "horizon": "ongoing",
+    "involvement": "join_leadership",
+    "represent_company": "yes",
+    "supervise_team": "yes",
+    "time_commitment": "one_or_two_days_week",
+    "marketing_team_size": "one_or_two",
+    "marketing_leader": "none",
+    "strategy_state": "none_or_fragile",
+    "employees": "50_199",
+    "annual_revenue": "10m_50m",
+    "monthly_budget": "over_10k",
+    "start": "now",
+    "decision_role": "owner_or_ceo",
+}
+
+
+class NewLeadFactory(LeadFactory):
+    """A lead that has never been classified."""
+
+    class Params:
+        pending = True
+
+
+class AnsweredSubmissionFactory(SubmissionFactory):
+    """A pending submission answering as a textbook fractional-CMO prospect would."""
+
+    lead = factory.SubFactory(NewLeadFactory)
+    language = factory.SelfAttribute("lead.language")
+    answers = factory.LazyFunction(lambda: dict(TEXTBOOK_CMO_ANSWERS))

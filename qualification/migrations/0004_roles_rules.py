@@ -52,7 +52,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("qualification", "0002_questionnaire_v1"),
+        ("qualification", "0003_ruleset_v1"),
         ("crm", "0003_roles"),
     ]
 
