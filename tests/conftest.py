@@ -85,7 +85,15 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 class WorkerProcess:
     """``celery -A config worker`` as a real child process, with its log in a file."""
 
-    def __init__(self, log_dir: Path, concurrency: int = 1, pool: str = "prefork", **env):
+    def __init__(
+        self,
+        log_dir: Path,
+        concurrency: int = 1,
+        pool: str = "prefork",
+        app: str = "config",
+        **env,
+    ):
+        self.app = app  # another module may wrap the Celery app to inject a fault
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
         self.concurrency = concurrency
@@ -95,7 +103,7 @@ class WorkerProcess:
 
     def start(self, timeout: float = 30.0) -> WorkerProcess:
         command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker",
+            sys.executable, "-m", "celery", "-A", self.app, "worker",
             "--loglevel", "INFO", "--pool", self.pool, "--concurrency", str(self.concurrency),
             "--hostname", self.name, "--without-gossip", "--without-mingle",
         ]  # fmt: skip
