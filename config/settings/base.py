@@ -141,9 +141,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # second worker while the first is still waiting on it.
     "visibility_timeout": 60 * 60,
     "socket_connect_timeout": 0.5,
-    "socket_timeout": 5,
+    # A Redis that accepts connections but does not answer (frozen, overloaded) must
+    # not hold a web request either: a publish gives up after this long.
+    "socket_timeout": 0.5,
     "max_retries": 0,
 }
+# Worker processes (config/celery_app.py) wait longer: they block on BRPOP for a second.
+CELERY_WORKER_BROKER_SOCKET_TIMEOUT = 5
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

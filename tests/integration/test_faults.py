@@ -131,6 +131,29 @@ def test_submissions_arriving_while_redis_is_down_are_answered_fast_and_classifi
     assert_each_classified_exactly_once(50)
 
 
+def test_submissions_arriving_while_redis_is_frozen_are_answered_fast_and_classified_after(
+    live_server, redis_up, celery_worker_process, no_rate_limit
+):
+    """Frozen, not down: Redis accepts connections and never answers (SIGSTOP)."""
+    os.kill(redis_up.process.pid, signal.SIGSTOP)
+    try:
+        slowest = 0.0
+        with requests.Session() as http:
+            for i in range(10):
+                started = time.perf_counter()
+                response = http.post(live_server.url + SUBMISSIONS_URL, json=payload(i), timeout=30)
+                slowest = max(slowest, time.perf_counter() - started)
+                assert response.status_code == 202, response.text
+    finally:
+        os.kill(redis_up.process.pid, signal.SIGCONT)
+    assert slowest < 1.0, f"slowest answer took {slowest:.2f}s with Redis frozen"
+    assert Submission.objects.filter(status=Submission.Status.PENDING).count() == 10
+
+    submission_sweep_pending(resend_after=0)
+    wait_for(lambda: classified_count() == 10, timeout=120)
+    assert_each_classified_exactly_once(10)
+
+
 def test_a_worker_killed_mid_queue_loses_nothing_and_a_new_worker_finishes(
     client, redis_up, worker_factory, no_rate_limit
 ):
