@@ -35,17 +35,42 @@ PROSPECT_RECOMMENDATIONS = {
 }
 
 
+#: Questionnaires with their questions and choices, read once per process and version.
+#: Keyed by (id, version, updated_at): the admin edits a questionnaire's own fields only
+#: (which moves updated_at), and a changed questionnaire is a new version.
+_QUESTIONNAIRES: dict[tuple, Questionnaire] = {}
+
+
 def questionnaire_current() -> Questionnaire | None:
-    """The published questionnaire of the highest version, questions and choices prefetched."""
-    return (
+    """The published questionnaire of the highest version, questions and choices prefetched.
+
+    One small query on each call; the questions and choices come from this process's
+    cache of that version, so a public post does not read them again.
+    """
+    key = (
         Questionnaire.objects.filter(is_published=True)
-        .prefetch_related(
-            Prefetch("questions", queryset=Question.objects.order_by("position")),
-            Prefetch("questions__choices", queryset=Choice.objects.order_by("position")),
-        )
         .order_by("-version")
+        .values_list("pk", "version", "updated_at")
         .first()
     )
+    if key is None:
+        return None
+    questionnaire = _QUESTIONNAIRES.get(key)
+    if questionnaire is None:
+        questionnaire = (
+            Questionnaire.objects.filter(pk=key[0])
+            .prefetch_related(
+                Prefetch("questions", queryset=Question.objects.order_by("position")),
+                Prefetch("questions__choices", queryset=Choice.objects.order_by("position")),
+            )
+            .first()
+        )
+        if questionnaire is None:
+            return None
+        if len(_QUESTIONNAIRES) >= 8:
+            _QUESTIONNAIRES.clear()
+        _QUESTIONNAIRES[key] = questionnaire
+    return questionnaire
 
 
 def submission_by_idempotency_key(key: str) -> Submission | None:

@@ -3,36 +3,96 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
-from rest_framework.throttling import SimpleRateThrottle
+import redis
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from rest_framework.throttling import BaseThrottle
 
 from .app_settings import app_settings
 
 logger = logging.getLogger(__name__)
 
+PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
 
-class SubmissionRateThrottle(SimpleRateThrottle):
-    """``QUALIFICATION_SUBMISSION_RATE`` posts per client address, counted in Django's cache.
 
-    The client is the connecting address as DRF's ``NUM_PROXIES`` defines it (with
-    ``NUM_PROXIES = 0``, ``REMOTE_ADDR``: a forged ``X-Forwarded-For`` changes nothing).
-    When the cache cannot be reached the post goes through: a lost lead costs more
-    than a few extra posts.
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"20/minute"`` -> ``(20, 60)``: the allowance and the window in seconds (DRF syntax)."""
+    count, _, period = rate.partition("/")
+    return int(count), PERIODS[period.strip()[:1].lower()]
+
+
+class SubmissionRateThrottle(BaseThrottle):
+    """``QUALIFICATION_SUBMISSION_RATE`` posts per client address and window, in Django's cache.
+
+    A count per fixed window (``20/minute``: at most 20 posts from one address between
+    two whole minutes), taken in one round trip when the cache is Redis. The client is
+    the connecting address as DRF's ``NUM_PROXIES`` defines it (with ``NUM_PROXIES = 0``,
+    ``REMOTE_ADDR``: a forged ``X-Forwarded-For`` changes nothing). When the cache cannot
+    be reached the post goes through: a lost lead costs more than a few extra posts.
     """
 
-    scope = "submissions"
-
-    def get_rate(self) -> str:
-        # Read on each request (the throttle is built per request), so a changed
-        # setting applies without a restart of the class.
-        return app_settings.SUBMISSION_RATE
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def __init__(self):
+        self.retry_after: float | None = None
 
     def allow_request(self, request, view) -> bool:
+        allowance, window = parse_rate(app_settings.SUBMISSION_RATE)
+        now = time.time()
+        start = math.floor(now / window) * window
+        key = f"throttle_submissions_{self.get_ident(request)}_{int(start)}"
         try:
-            return super().allow_request(request, view)
+            posts = _count(key, timeout=window + 1)
         except Exception as exc:
             logger.warning("Submission rate limit skipped: the cache is unreachable (%s)", exc)
             return True
+        if posts <= allowance:
+            return True
+        self.retry_after = start + window - now
+        return False
+
+    def wait(self) -> float | None:
+        return self.retry_after
+
+
+_clients: dict[tuple, redis.Redis] = {}
+
+
+def _count(key: str, *, timeout: int) -> int:
+    """Add one to ``key`` in the default cache (created with ``timeout``); the new count."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        backend.add(key, 0, timeout=timeout)
+        return backend.incr(key)
+    full_key = backend.make_and_validate_key(key)
+    # One round trip: create the count with its lifetime if it is new, then add one.
+    _, posts = (
+        _redis_client()
+        .pipeline(transaction=False)
+        .set(full_key, 0, ex=timeout, nx=True)
+        .incr(full_key)
+        .execute()
+    )
+    return posts
+
+
+def _redis_client() -> redis.Redis:
+    """One client per process for the default cache's Redis (its writer: the first server),
+    with the cache's socket timeouts; Django's cache would build a new client on each call."""
+    config = settings.CACHES["default"]
+    location = config["LOCATION"]
+    if not isinstance(location, str):
+        location = location[0]
+    location = location.split(",")[0]
+    options = {
+        name: value
+        for name, value in config.get("OPTIONS", {}).items()
+        if name.startswith("socket_")
+    }
+    key = (location, tuple(sorted(options.items())))
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = redis.Redis.from_url(location, **options)
+    return client
