@@ -1016,6 +1016,8 @@ class ContactAdmin(admin.ModelAdmin):
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     list_display = ["name", "website", "created_at"]
+    # Prospects' sites are https nowadays; it is also Django 6's default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["name"]
     fields = ["name", "website"]
     show_full_result_count = False
