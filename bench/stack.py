@@ -93,7 +93,9 @@ def services(
     worker_concurrency: int = 1,
 ):
     """Redis + (optionally) gunicorn + (optionally) a Celery worker. Yields their URLs."""
-    redis_server = RedisProcess(data_dir=str(tmp)).start()
+    # A Redis of its own on each call: one sharing the folder would reload the queue of
+    # an earlier phase from its append-only file.
+    redis_server = RedisProcess(data_dir=tempfile.mkdtemp(prefix="redis-", dir=tmp)).start()
     env = stack_env(database_url, redis_server.url)
     processes: list[subprocess.Popen] = []
     port = free_port()

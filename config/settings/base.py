@@ -80,9 +80,10 @@ def database_from_env() -> dict:
                 "PRAGMA foreign_keys=ON;"
             ),
         }
-    else:
-        db["CONN_MAX_AGE"] = 60
-        db["CONN_HEALTH_CHECKS"] = True
+    # Keep each process's connection between requests: reopening it (and, for SQLite,
+    # running the PRAGMAs and losing the prepared statements) cost ~2.5 ms a request.
+    db["CONN_MAX_AGE"] = 60
+    db["CONN_HEALTH_CHECKS"] = True
     return db
 
 
@@ -143,7 +144,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 0.5,
     # A Redis that accepts connections but does not answer (frozen, overloaded) must
     # not hold a web request either: a publish gives up after this long.
-    "socket_timeout": 0.5,
+    "socket_timeout": 0.25,
     "max_retries": 0,
 }
 # Worker processes (config/celery_app.py) wait longer: they block on BRPOP for a second.

@@ -1,0 +1,148 @@
+"""Where a public post's time goes: the request path profiled in process.
+
+    python -m bench.profile_intake [--posts 500] [--top 25]
+
+Production settings on a throwaway database (SQLite, or the PostgreSQL of DATABASE_URL)
+and a Redis of its own, as bench/stack.py sets them up; posts go through Django's test
+client (no HTTP server). Prints the time a post takes, the SQL it runs, the time of
+each part of the path measured on its own, and cProfile's heaviest functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import time
+from pathlib import Path
+
+from bench.stack import database, stack_env, throwaway_dir
+from config.devservices import RedisProcess
+
+
+def timed(function, count: int) -> float:
+    """Milliseconds per call of ``function``, over ``count`` calls after one warm-up."""
+    function()
+    started = time.perf_counter()
+    for _ in range(count):
+        function()
+    return (time.perf_counter() - started) / count * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=500)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+
+    with throwaway_dir() as tmp_name:
+        tmp = Path(tmp_name)
+        redis_server = RedisProcess(data_dir=str(tmp)).start()
+        try:
+            with database(tmp) as db_url:
+                os.environ.update(stack_env(db_url, redis_server.url))
+                os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
+                profile(args.posts, args.top)
+        finally:
+            redis_server.stop()
+
+
+def profile(posts: int, top: int) -> None:
+    import django
+
+    django.setup()
+    from celery import current_app
+    from django.db import connection, transaction
+    from django.test import Client, RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.run import make_prospects, submission
+    from qualification import selectors, services
+    from qualification.intake import answers_display, clean_answers
+    from qualification.serializers import SubmissionInSerializer
+    from qualification.throttles import SubmissionRateThrottle
+
+    make_prospects(posts + 10)
+    client = Client()
+    counter = iter(range(10**9))
+
+    def post() -> None:
+        body = submission("profile", 0, next(counter))
+        response = client.post(
+            "/api/v1/submissions/", json.dumps(body), content_type="application/json"
+        )
+        assert response.status_code == 202, response.content
+
+    post()
+    with CaptureQueriesContext(connection) as queries:
+        post()
+    print(f"A post runs {len(queries.captured_queries)} SQL statements:")
+    for query in queries.captured_queries:
+        print(f"  {query['sql'][:110]}")
+    print()
+    print(f"Whole post (test client, no HTTP): {timed(post, posts):.2f} ms")
+    print(
+        f"GET /healthz, for comparison:      {timed(lambda: client.get('/healthz'), posts):.2f} ms"
+    )
+
+    questionnaire = selectors.questionnaire_current()
+    body = submission("parts", 0, 0)
+    request = RequestFactory().post("/api/v1/submissions/", REMOTE_ADDR="192.0.2.9")
+
+    def validate() -> dict:
+        serializer = SubmissionInSerializer(data=body, context={"questionnaire": questionnaire})
+        assert serializer.is_valid(), serializer.errors
+        return serializer.validated_data
+
+    data = validate()
+    parts_counter = iter(range(10**9))
+
+    def store() -> None:
+        # The transaction alone: the send that follows a commit is measured apart.
+        with transaction.atomic():
+            services.submission_receive(
+                questionnaire=questionnaire,
+                language="fr",
+                contact={**data["contact"], "email": f"part{next(parts_counter)}@bench.example"},
+                company=data["company"],
+                answers=data["answers"],
+                consent=data["consent"],
+                source=data["source"],
+                channel="api",
+                payload=body,
+            )
+            connection.run_on_commit = []
+
+    parts = {
+        "rate limit (one Redis round trip)": lambda: SubmissionRateThrottle().allow_request(
+            request, None
+        ),
+        "current questionnaire (cached)": selectors.questionnaire_current,
+        "validation (serializers)": validate,
+        "answers cleaned and described": lambda: answers_display(
+            clean_answers(data["answers"], questionnaire), questionnaire
+        ),
+        "the transaction (7 rows)": store,
+        "Celery publish": lambda: current_app.send_task("config.noop", args=[0], retry=False),
+    }
+    print()
+    print("Each part on its own:")
+    for name, function in parts.items():
+        print(f"  {name:<36} {timed(function, posts):6.2f} ms")
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(posts):
+        post()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    print()
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
