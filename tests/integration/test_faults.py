@@ -21,6 +21,7 @@ from django.db import transaction
 from qualification.models import Classification, Submission
 from qualification.services import submission_sweep_pending
 from tests.conftest import wait_for
+from tests.factories import FRACTIONAL_CMO_ANSWERS
 
 pytestmark = [
     pytest.mark.integration,
@@ -35,23 +36,7 @@ FAULTY_APP = "tests.integration.faulty_celery"
 
 def payload(i: int, **answers) -> dict:
     """A valid submission; ``i`` makes the prospect unique."""
-    base_answers = {
-        "needs": ["align_strategy", "structure_team"],
-        "horizon": "ongoing",
-        "involvement": "join_leadership",
-        "represent_company": "yes",
-        "supervise_team": "yes",
-        "time_commitment": "one_or_two_days_week",
-        "marketing_team_size": "one_or_two",
-        "marketing_leader": "none",
-        "strategy_state": "none_or_fragile",
-        "employees": "10_49",
-        "annual_revenue": "2m_10m",
-        "monthly_budget": "5k_10k",
-        "start": "this_quarter",
-        "decision_role": "owner_or_ceo",
-    }
-    base_answers.update(answers)
+    base_answers = {**FRACTIONAL_CMO_ANSWERS, **answers}
     return {
         "language": "fr" if i % 2 else "en",
         "contact": {"first_name": f"Prénom{i}", "last_name": "Tremblay",
