@@ -323,20 +323,11 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
 
 #: A textbook fractional-CMO profile: a part-time marketing leader with no end date.
 TEXTBOOK_CMO_ANSWERS = {
-    "needs": ["align_strategy", "structure_team"],
-    "horizon": "ongoing",
-    "involvement": "join_leadership",
-    "represent_company": "yes",
-    "supervise_team": "yes",
-    "time_commitment": "one_or_two_days_week",
-    "marketing_team_size": "one_or_two",
-    "marketing_leader": "none",
-    "strategy_state": "none_or_fragile",
+    **FRACTIONAL_CMO_ANSWERS,
     "employees": "50_199",
     "annual_revenue": "10m_50m",
     "monthly_budget": "over_10k",
     "start": "now",
-    "decision_role": "owner_or_ceo",
 }
 
 
