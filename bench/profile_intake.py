@@ -60,9 +60,9 @@ def profile(posts: int, top: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from bench.run import make_prospects, submission
-    from qualification import selectors, services
+    from qualification import publish, selectors, services
     from qualification.intake import answers_display, clean_answers
-    from qualification.serializers import SubmissionInSerializer
+    from qualification.serializers import submission_validate
     from qualification.throttles import SubmissionRateThrottle
 
     make_prospects(posts + 10)
@@ -93,9 +93,9 @@ def profile(posts: int, top: int) -> None:
     request = RequestFactory().post("/api/v1/submissions/", REMOTE_ADDR="192.0.2.9")
 
     def validate() -> dict:
-        serializer = SubmissionInSerializer(data=body, context={"questionnaire": questionnaire})
-        assert serializer.is_valid(), serializer.errors
-        return serializer.validated_data
+        data, errors = submission_validate(body, questionnaire=questionnaire)
+        assert data is not None, errors
+        return data
 
     data = validate()
     parts_counter = iter(range(10**9))
@@ -125,8 +125,13 @@ def profile(posts: int, top: int) -> None:
         "answers cleaned and described": lambda: answers_display(
             clean_answers(data["answers"], questionnaire), questionnaire
         ),
-        "the transaction (7 rows)": store,
-        "Celery publish": lambda: current_app.send_task("config.noop", args=[0], retry=False),
+        "the insert (one row, one transaction)": store,
+        "publish (qualification.publish)": lambda: publish.send_task(
+            current_app, "config.noop", args=[0]
+        ),
+        "publish (Celery's send_task)": lambda: current_app.send_task(
+            "config.noop", args=[0], retry=False
+        ),
     }
     print()
     print("Each part on its own:")
@@ -139,9 +144,29 @@ def profile(posts: int, top: int) -> None:
         post()
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    stats = pstats.Stats(profiler, stream=out)
+    print("Own time by package (profiled, so slower than above; compare the shares):")
+    for package, seconds in by_package(stats):
+        print(f"  {package:<28} {seconds / posts * 1000:6.2f} ms a post")
+    stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(top)
     print()
     print(out.getvalue())
+
+
+def by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
+    """Own (not cumulative) time summed by the top package of each function's file."""
+    totals: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        if "site-packages/" in filename:
+            package = filename.split("site-packages/")[1].split("/")[0]
+        elif "/lib/python3" in filename:
+            package = "python stdlib"
+        elif filename.startswith(str(Path(__file__).resolve().parent.parent)):
+            package = "this project"
+        else:
+            package = "builtins (C)"
+        totals[package] = totals.get(package, 0.0) + tottime
+    return sorted(totals.items(), key=lambda item: -item[1])
 
 
 if __name__ == "__main__":

@@ -104,13 +104,15 @@ def lead_open_or_attach(
     referrer: str = "",
     answers: Mapping[str, Any] | None = None,
     answers_display: list | None = None,
+    at: datetime | None = None,
 ) -> tuple[Lead, bool]:
     """Return the contact's open lead (noting that they came back) or a new one.
 
-    Returns ``(lead, created)``.
+    ``at`` is when the prospect wrote (default now): the new lead's creation time, or
+    when they came back. Returns ``(lead, created)``.
     """
     utm = utm or {}
-    now = timezone.now()
+    now = at or timezone.now()
     lead = Lead.objects.select_for_update().filter(contact=contact, stage__in=OPEN_STAGES).first()
     if lead is not None:
         lead.submission_count += 1
@@ -151,9 +153,12 @@ def consent_record(
     ip_address: str | None = None,
     user_agent: str = "",
     source: str = "",
+    given_at: datetime | None = None,
 ) -> Consent:
-    """Keep the evidence of one consent (or refusal), as it was given."""
+    """Keep the evidence of one consent (or refusal), as it was given (``given_at``,
+    default now)."""
     return Consent.objects.create(
+        created_at=given_at or timezone.now(),
         contact=contact,
         lead=lead,
         purpose=purpose,
@@ -164,6 +169,13 @@ def consent_record(
         ip_address=ip_address,
         user_agent=user_agent[:300],
         source=source[:300],
+    )
+
+
+def lead_set_answers(*, lead_id: int, answers: Mapping[str, Any], answers_display: list) -> None:
+    """Put a submission's answers back on its lead (a late, older one had replaced them)."""
+    Lead.objects.filter(pk=lead_id).update(
+        answers=dict(answers), answers_display=list(answers_display), updated_at=timezone.now()
     )
 
 

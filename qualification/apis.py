@@ -26,6 +26,7 @@ from .serializers import (
     SubmissionInSerializer,
     SubmissionReceiptSerializer,
     SubmissionStatusSerializer,
+    submission_validate,
 )
 from .throttles import SubmissionRateThrottle
 
@@ -162,12 +163,9 @@ class SubmissionCreateApi(PublicApi):
                     idempotency_key=key,
                 )
             else:
-                serializer = SubmissionInSerializer(
-                    data=payload, context={"questionnaire": questionnaire}
-                )
-                if not serializer.is_valid():
-                    return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
-                data = serializer.validated_data
+                data, errors = submission_validate(payload, questionnaire=questionnaire)
+                if data is None:
+                    return Response(errors, status=status.HTTP_400_BAD_REQUEST)
                 submission, created = services.submission_receive(
                     questionnaire=questionnaire,
                     language=language,

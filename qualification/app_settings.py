@@ -40,6 +40,13 @@ class AppSettings:
         return self._get("SWEEP_BATCH_SIZE", 200)
 
     @property
+    def QUESTIONNAIRE_CACHE_SECONDS(self) -> float:
+        """How long a web process trusts the current questionnaire it read before asking
+        the database again (0: every time). Saving one in this process forgets it at
+        once; other processes see a newly published version within this delay."""
+        return self._get("QUESTIONNAIRE_CACHE_SECONDS", 5)
+
+    @property
     def PRACTICE_NAME(self) -> str:
         """The practice's name on the public pages; empty for the translated default."""
         return self._get("PRACTICE_NAME", "")

@@ -1,7 +1,7 @@
 """The questionnaire as a web form, built from the questionnaire's rows.
 
 The form only presents: its fields accept whatever is posted, and ``clean()`` hands
-the same payload the API takes to ``SubmissionInSerializer``, then puts its errors
+the same payload the API takes to ``submission_validate``, then puts its errors
 back on the fields. So the page and the API can never judge a submission differently.
 """
 
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from . import consent
 from .intake import HONEYPOT_FIELD, honeypot_filled
 from .models import Question, Questionnaire
-from .serializers import SubmissionInSerializer
+from .serializers import submission_validate
 
 SECTION_TITLES = {
     "need": _("Your needs"),
@@ -161,7 +161,7 @@ class QuestionnaireForm(forms.Form):
         initial["submission_token"] = uuid.uuid4().hex
         return initial
 
-    # --- validation: all of it in SubmissionInSerializer -------------------------------
+    # --- validation: all of it in submission_validate -------------------------------
 
     def payload(self) -> dict[str, Any]:
         """What the form posted, shaped as the API takes it (``api.md``)."""
@@ -190,13 +190,11 @@ class QuestionnaireForm(forms.Form):
         return payload
 
     def clean(self):
-        serializer = SubmissionInSerializer(
-            data=self.payload(), context={"questionnaire": self.questionnaire}
-        )
-        if serializer.is_valid():
-            self.validated_data = serializer.validated_data
+        validated, errors = submission_validate(self.payload(), questionnaire=self.questionnaire)
+        if validated is not None:
+            self.validated_data = validated
         else:
-            for name, message in self._field_errors(serializer.errors):
+            for name, message in self._field_errors(errors):
                 self.add_error(name, message)
         return self.cleaned_data
 

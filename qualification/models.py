@@ -136,7 +136,12 @@ class Ruleset(TimeStampedModel):
 
 
 class Submission(TimeStampedModel):
-    """One answered questionnaire, as received: stored before anything else happens."""
+    """One answered questionnaire, as received: stored before anything else happens.
+
+    The intake writes this one row and answers ``202``; the worker then files it under
+    its contact and lead (``details`` holds what it needs: the validated contact,
+    company, consent and source) and classifies it. Until then ``lead`` is empty.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -165,6 +170,8 @@ class Submission(TimeStampedModel):
     answers = models.JSONField(_("answers"))
     # Everything that was posted (contact, company, consent, source), for the record.
     payload = models.JSONField(_("payload as received"), default=dict)
+    # The validated contact, company, consent and source the worker files the lead from.
+    details = models.JSONField(_("validated details"), default=dict, blank=True)
     status = models.CharField(
         _("status"),
         max_length=12,
@@ -190,8 +197,8 @@ class Submission(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="spam") | Q(lead__isnull=False),
-                name="qualification_submission_has_lead_unless_spam",
+                condition=~Q(status="classified") | Q(lead__isnull=False),
+                name="qualification_submission_classified_has_lead",
             ),
         ]
 

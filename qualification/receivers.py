@@ -1,13 +1,22 @@
-"""Receivers for crm's signals. They only hand over to services."""
+"""Signal receivers. They only hand over to services and selectors."""
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from crm.signals import reclassification_requested
 
-from . import services
+from . import selectors, services
+from .models import Questionnaire
 
 
 @receiver(reclassification_requested, dispatch_uid="qualification.reclassify_requested_leads")
 def reclassify_requested_leads(sender, lead_ids, requested_by=None, **kwargs):
     """Staff asked for these leads to be scored again: re-score them with the current rules."""
     services.leads_reclassify(lead_ids=lead_ids)
+
+
+@receiver(post_save, sender=Questionnaire, dispatch_uid="qualification.questionnaire_saved")
+@receiver(post_delete, sender=Questionnaire, dispatch_uid="qualification.questionnaire_deleted")
+def forget_current_questionnaire(sender, **kwargs):
+    """A questionnaire saved or deleted here is seen by this process's next post at once."""
+    selectors.questionnaire_forget_current()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Max, Prefetch
 from django.utils import translation
@@ -35,41 +37,70 @@ PROSPECT_RECOMMENDATIONS = {
 }
 
 
+def _with_questions():
+    return Questionnaire.objects.prefetch_related(
+        Prefetch("questions", queryset=Question.objects.order_by("position")),
+        Prefetch("questions__choices", queryset=Choice.objects.order_by("position")),
+    )
+
+
 #: Questionnaires with their questions and choices, read once per process and version.
 #: Keyed by (id, version, updated_at): the admin edits a questionnaire's own fields only
 #: (which moves updated_at), and a changed questionnaire is a new version.
 _QUESTIONNAIRES: dict[tuple, Questionnaire] = {}
+#: The current one's key and until when (monotonic clock) it is trusted without a query.
+_CURRENT: dict[str, Any] = {}
 
 
 def questionnaire_current() -> Questionnaire | None:
     """The published questionnaire of the highest version, questions and choices prefetched.
 
-    One small query on each call; the questions and choices come from this process's
-    cache of that version, so a public post does not read them again.
+    A public post asks for it each time: the answer is trusted for
+    ``QUALIFICATION_QUESTIONNAIRE_CACHE_SECONDS`` (then one small query to check the
+    version); the questions and choices come from this process's cache of that version.
     """
+    ttl = app_settings.QUESTIONNAIRE_CACHE_SECONDS
+    if ttl and _CURRENT.get("until", 0) > time.monotonic():
+        return _CURRENT["questionnaire"]
     key = (
         Questionnaire.objects.filter(is_published=True)
         .order_by("-version")
         .values_list("pk", "version", "updated_at")
         .first()
     )
-    if key is None:
-        return None
-    questionnaire = _QUESTIONNAIRES.get(key)
-    if questionnaire is None:
-        questionnaire = (
-            Questionnaire.objects.filter(pk=key[0])
-            .prefetch_related(
-                Prefetch("questions", queryset=Question.objects.order_by("position")),
-                Prefetch("questions__choices", queryset=Choice.objects.order_by("position")),
-            )
-            .first()
-        )
+    questionnaire = None if key is None else _QUESTIONNAIRES.get(key)
+    if key is not None and questionnaire is None:
+        questionnaire = _with_questions().filter(pk=key[0]).first()
         if questionnaire is None:
             return None
         if len(_QUESTIONNAIRES) >= 8:
             _QUESTIONNAIRES.clear()
         _QUESTIONNAIRES[key] = questionnaire
+    if ttl:
+        _CURRENT.update(questionnaire=questionnaire, until=time.monotonic() + ttl)
+    return questionnaire
+
+
+def questionnaire_forget_current(**_kwargs) -> None:
+    """Ask the database again next time (connected to saves of questionnaires)."""
+    _CURRENT.clear()
+
+
+_QUESTIONNAIRES_BY_ID: dict[int, Questionnaire] = {}
+
+
+def questionnaire_by_id(pk: int) -> Questionnaire:
+    """A questionnaire with its questions and choices, read once per process.
+
+    For labelling stored answers: a published questionnaire's questions and choices
+    do not change (a changed questionnaire is a new version).
+    """
+    questionnaire = _QUESTIONNAIRES_BY_ID.get(pk)
+    if questionnaire is None:
+        questionnaire = _with_questions().get(pk=pk)
+        if len(_QUESTIONNAIRES_BY_ID) >= 8:
+            _QUESTIONNAIRES_BY_ID.clear()
+        _QUESTIONNAIRES_BY_ID[pk] = questionnaire
     return questionnaire
 
 

@@ -27,13 +27,14 @@ from django.utils import timezone
 from crm import services as crm_services
 from crm.models import Lead, LeadSource
 
-from . import scoring
+from . import publish, scoring
 from .app_settings import app_settings
 from .consent import WORDINGS
 from .intake import answers_display, clean_answers
 from .models import Classification, Questionnaire, Ruleset, Submission
 from .selectors import (
     questionnaire_answer_keys,
+    questionnaire_by_id,
     ruleset_compiled,
     ruleset_current_for_scoring,
     ruleset_get_current,
@@ -97,69 +98,71 @@ def submission_receive(
     consent_source: str = "",
     idempotency_key: str | None = None,
 ) -> tuple[Submission, bool]:
-    """Store a validated submission and all it creates, then send it to be classified.
+    """Store a validated submission, ``pending``, then send it to be classified.
 
-    One transaction stores the contact (matched on the normalized e-mail), the open
-    lead (a returning prospect's existing one, marked as returned), both consents
-    with their wording, and the submission, ``pending``. Only once it has committed
-    is the classification task sent; if that fails the submission stays pending for
-    the sweep. Returns ``(submission, created)``: with an ``idempotency_key`` already
-    used, the first submission and ``False``.
+    The durable part is one insert in one transaction: the submission with its answers
+    and, in ``details``, the validated contact, company, consent and source. Once it
+    has committed the task is sent; the worker then files it under its contact and
+    lead (:func:`submission_file_lead`) and classifies it. If the send fails the
+    submission stays pending for the sweep. Returns ``(submission, created)``: with an
+    ``idempotency_key`` already used, the first submission and ``False``.
+
+    Decision (issue 6): the contact, lead and consent rows are written by the worker,
+    not here, so that the answer to the prospect costs one insert; the submission row
+    holds everything needed to write them, so nothing is lost if the worker is late.
     """
+    cleaned = clean_answers(answers, questionnaire)
+    details = {
+        "contact": {
+            "email": contact["email"],
+            "first_name": contact["first_name"],
+            "last_name": contact.get("last_name", ""),
+            "phone": contact.get("phone", ""),
+            "job_title": contact.get("job_title", ""),
+        },
+        "company": {"name": company["name"], "website": company.get("website", "")},
+        # Each consent as given: the answer and the exact wording the prospect saw.
+        "consent": {
+            purpose: {
+                "granted": bool(consent.get(purpose)),
+                "wording_version": wording.version,
+                "wording": wording.render(language),
+            }
+            for purpose, wording in WORDINGS.items()
+        },
+        "consent_source": consent_source[:300],
+        "source": {
+            key: source.get(key, "")
+            for key in ("utm_source", "utm_medium", "utm_campaign", "referrer")
+        },
+    }
 
-    @transaction.atomic
     def store() -> Submission:
-        cleaned = clean_answers(answers, questionnaire)
-        person = crm_services.contact_upsert(
-            email=contact["email"],
-            first_name=contact["first_name"],
-            last_name=contact.get("last_name", ""),
-            phone=contact.get("phone", ""),
-            job_title=contact.get("job_title", ""),
-            language=language,
-            company_name=company["name"],
-            company_website=company.get("website", ""),
-        )
-        lead, _created = crm_services.lead_open_or_attach(
-            contact=person,
-            language=language,
-            source=LeadSource(channel),
-            utm={key: source.get(key, "") for key in ("utm_source", "utm_medium", "utm_campaign")},
-            referrer=source.get("referrer", ""),
-            answers=cleaned,
-            answers_display=answers_display(cleaned, questionnaire),
-        )
+        now = timezone.now()
         submission = Submission(
             questionnaire=questionnaire,
-            lead=lead,
             channel=channel,
             language=language,
             answers=cleaned,
             payload=dict(payload),
+            details=details,
             status=Submission.Status.PENDING,
+            # Sent as soon as this commits; a failed send clears it for the sweep.
+            enqueued_at=now,
+            created_at=now,
+            updated_at=now,
             ip_address=ip_address,
             user_agent=user_agent[:300],
             idempotency_key=idempotency_key or None,
         )
         if idempotency_key:
             submission.first_response = _first_response(submission)
-        submission.save()
-        for purpose, wording in WORDINGS.items():
-            crm_services.consent_record(
-                contact=person,
-                lead=lead,
-                purpose=purpose,
-                granted=bool(consent.get(purpose)),
-                wording_version=wording.version,
-                wording=wording.render(language),
-                language=language,
-                ip_address=ip_address,
-                user_agent=user_agent,
-                source=consent_source,
+        with transaction.atomic():
+            submission.save(force_insert=True)
+            transaction.on_commit(
+                partial(submission_send_to_classify, submission_id=submission.pk, noted=True),
+                robust=True,
             )
-        transaction.on_commit(
-            partial(submission_send_to_classify, submission_id=submission.pk), robust=True
-        )
         return submission
 
     return _store_once(store, idempotency_key)
@@ -204,29 +207,130 @@ def submission_receive_spam(
     return _store_once(store, idempotency_key)
 
 
-def submission_send_to_classify(*, submission_id: int) -> bool:
+def _retrying_races(write: Callable[[], Any], what: str) -> Any:
+    """Run ``write`` (one transaction); a race on a unique row rolls it back whole, and
+    it runs again (it then finds the winner's row)."""
+    for attempt in range(1, _STORE_ATTEMPTS + 1):
+        try:
+            return write()
+        except IntegrityError:
+            if attempt == _STORE_ATTEMPTS:
+                raise
+            logger.info("%s raced with another one (attempt %s); retrying", what, attempt)
+    raise AssertionError("unreachable")
+
+
+def submission_file_lead(*, submission_id: int) -> int | None:
+    """File a stored submission under its contact and open lead; return the lead's id.
+
+    One transaction, the worker's first step (:func:`submission_classify` does it in
+    the same transaction as recording the result): the contact (matched on the
+    normalized e-mail; newer details win), the open lead (a returning prospect's
+    existing one, marked as returned), both consents with the wording shown, dated
+    when the prospect wrote. Idempotent: a submission already filed returns its lead.
+    None for a submission that is gone or spam. A race on a new e-mail (two
+    submissions of one new prospect filed at once) rolls back the loser, which tries
+    again and joins the winner's contact and lead.
+    """
+
+    @transaction.atomic
+    def write() -> int | None:
+        return _submission_file_lead(submission_id)
+
+    return _retrying_races(write, f"Filing submission {submission_id}")
+
+
+def _submission_file_lead(submission_id: int) -> int | None:
+    submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
+    if submission is None or submission.status == Submission.Status.SPAM:
+        return None
+    if submission.lead_id is not None:
+        return submission.lead_id
+    details, language = submission.details, submission.language
+    contact, company, source = details["contact"], details["company"], details["source"]
+    questionnaire = questionnaire_by_id(submission.questionnaire_id)
+    person = crm_services.contact_upsert(
+        email=contact["email"],
+        first_name=contact["first_name"],
+        last_name=contact["last_name"],
+        phone=contact["phone"],
+        job_title=contact["job_title"],
+        language=language,
+        company_name=company["name"],
+        company_website=company["website"],
+    )
+    lead, _created = crm_services.lead_open_or_attach(
+        contact=person,
+        language=language,
+        source=LeadSource(submission.channel),
+        utm={key: source[key] for key in ("utm_source", "utm_medium", "utm_campaign")},
+        referrer=source["referrer"],
+        answers=submission.answers,
+        answers_display=answers_display(submission.answers, questionnaire),
+        at=submission.created_at,
+    )
+    for purpose, given in details["consent"].items():
+        crm_services.consent_record(
+            contact=person,
+            lead=lead,
+            purpose=purpose,
+            granted=given["granted"],
+            wording_version=given["wording_version"],
+            wording=given["wording"],
+            language=language,
+            ip_address=submission.ip_address,
+            user_agent=submission.user_agent,
+            source=details["consent_source"],
+            given_at=submission.created_at,
+        )
+    Submission.objects.filter(pk=submission_id).update(lead=lead, updated_at=timezone.now())
+    # A newer submission of this prospect filed first keeps its answers on the lead.
+    newer = (
+        Submission.objects.filter(lead=lead, pk__gt=submission_id)
+        .exclude(status=Submission.Status.SPAM)
+        .order_by("-pk")
+        .values_list("answers", "questionnaire_id")
+        .first()
+    )
+    if newer is not None:
+        crm_services.lead_set_answers(
+            lead_id=lead.pk,
+            answers=newer[0],
+            answers_display=answers_display(newer[0], questionnaire_by_id(newer[1])),
+        )
+    return lead.pk
+
+
+def submission_send_to_classify(*, submission_id: int, noted: bool = False) -> bool:
     """Send one submission to the classification task. Never raises.
 
-    On success the submission's ``enqueued_at`` is set. When the broker cannot be
-    reached it logs, leaves the submission as it is (pending, so the sweep sends it
-    later) and returns ``False``.
+    On success ``enqueued_at`` is set, unless ``noted``: the intake stores it already
+    set, so that a healthy post costs no second write. When the broker cannot be
+    reached it logs, leaves the submission pending with ``enqueued_at`` empty (so that
+    the next sweep sends it) and returns ``False``; if even that write fails, the sweep
+    sends it again after ``QUALIFICATION_RESEND_PENDING_AFTER``.
     """
     try:
-        current_app.send_task(CLASSIFY_TASK, args=[submission_id], retry=False)
+        publish.send_task(current_app, CLASSIFY_TASK, args=[submission_id])
+        sent = True
     except Exception as exc:
         logger.warning(
             "Could not send submission %s to be classified; it stays pending for the sweep (%s)",
             submission_id,
             exc,
         )
-        return False
+        sent = False
+    if sent and noted:
+        return True
     now = timezone.now()
     try:
-        Submission.objects.filter(pk=submission_id).update(enqueued_at=now, updated_at=now)
+        Submission.objects.filter(pk=submission_id).update(
+            enqueued_at=now if sent else None, updated_at=now
+        )
     except Exception:
-        # Sent all the same: at worst the sweep sends it once more (classifying is idempotent).
-        logger.warning("Sent submission %s but could not note it", submission_id, exc_info=True)
-    return True
+        # At worst the sweep sends it once more (classifying is idempotent).
+        logger.warning("Could not note the send of submission %s", submission_id, exc_info=True)
+    return sent
 
 
 def submission_sweep_pending(
@@ -319,7 +423,8 @@ def _classification_as_dict(classification: Classification, version: int) -> dic
 
 
 def submission_classify(*, submission_id: int) -> Classification | None:
-    """Score a submission with the current ruleset and write the result onto its lead.
+    """File a submission under its lead if not done yet (:func:`submission_file_lead`),
+    score it with the current ruleset and write the result onto its lead.
 
     Idempotent: one Classification per (submission, ruleset version), held by the
     database; a second run with the same ruleset changes nothing and returns it. Returns
@@ -365,13 +470,21 @@ def submission_classify(*, submission_id: int) -> Classification | None:
             raise NoPublishedRuleset("No ruleset is published: publish one in the admin.")
         ruleset_id, _, compiled = current
         outcome = compiled.score(answers or {}, language)
-        with transaction.atomic():
+
+        @transaction.atomic
+        def write() -> Classification | None:
+            # Filed (if it was not yet) and scored in one transaction: one commit.
+            filed_lead_id = lead_id or _submission_file_lead(submission_id)
+            if filed_lead_id is None:
+                return None
             return _submission_record_classification(
                 submission_id=submission_id,
-                lead_id=lead_id,
+                lead_id=filed_lead_id,
                 ruleset_id=ruleset_id,
                 outcome=outcome,
             )
+
+        return _retrying_races(write, f"Classifying submission {submission_id}")
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         try:

@@ -344,3 +344,17 @@ class AnsweredSubmissionFactory(SubmissionFactory):
     lead = factory.SubFactory(NewLeadFactory)
     language = factory.SelfAttribute("lead.language")
     answers = factory.LazyFunction(lambda: dict(TEXTBOOK_CMO_ANSWERS))
+
+
+def file_pending_submissions() -> int:
+    """What the worker does first with each stored submission (before classifying it):
+    file it under its contact and lead. Returns how many were filed."""
+    from qualification.services import submission_file_lead
+
+    pending = (
+        Submission.objects.filter(lead__isnull=True)
+        .exclude(status=Submission.Status.SPAM)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(submission_file_lead(submission_id=pk) is not None for pk in list(pending))

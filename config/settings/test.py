@@ -26,3 +26,6 @@ if "TEST_REDIS_URL" not in env.ENVIRON:
 REDIS_URL = env("TEST_REDIS_URL")
 CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
 CELERY_BROKER_URL = REDIS_URL
+
+# Each test has its own database: never trust a questionnaire read by an earlier test.
+QUALIFICATION_QUESTIONNAIRE_CACHE_SECONDS = 0

@@ -12,7 +12,12 @@ from django.core.cache import cache
 from crm.models import Company, Consent, Contact, Lead, LeadSource
 from qualification import services
 from qualification.models import Submission
-from tests.factories import VALID_ANSWERS, SubmissionFactory, submission_payload
+from tests.factories import (
+    VALID_ANSWERS,
+    SubmissionFactory,
+    file_pending_submissions,
+    submission_payload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +26,18 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 
 def post(client, payload, **headers):
-    """POST JSON; upper-case keywords (``REMOTE_ADDR``) go to the environ, others are headers."""
+    """POST JSON; upper-case keywords (``REMOTE_ADDR``) go to the environ, others are headers.
+
+    Then does what the worker does first (files what was stored under its contact and
+    lead), so that a test sees every row a submission ends up creating.
+    """
     extra = {name: headers.pop(name) for name in list(headers) if name.isupper()}
     body = payload if isinstance(payload, str | bytes) else json.dumps(payload)
-    return client.post(URL, data=body, content_type="application/json", headers=headers, **extra)
+    response = client.post(
+        URL, data=body, content_type="application/json", headers=headers, **extra
+    )
+    file_pending_submissions()
+    return response
 
 
 def stored():
@@ -66,7 +79,7 @@ def test_a_valid_post_is_accepted_with_its_id_before_classification(
     assert response["Location"].endswith(f"/api/v1/submissions/{submission.public_id}/")
     assert submission.status == Submission.Status.PENDING
     assert submission.channel == Submission.Channel.API
-    no_send.assert_called_once_with(submission_id=submission.pk)
+    no_send.assert_called_once_with(submission_id=submission.pk, noted=True)
 
 
 def test_a_valid_post_stores_contact_company_lead_answers_and_consents(client, no_send):

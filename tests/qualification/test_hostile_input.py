@@ -19,7 +19,7 @@ from django.core.cache import cache
 
 from crm.models import Company, Consent, Contact, Lead
 from qualification.models import Submission
-from tests.factories import VALID_ANSWERS, submission_payload
+from tests.factories import VALID_ANSWERS, file_pending_submissions, submission_payload
 from tests.qualification.test_forms import form_data
 
 pytestmark = pytest.mark.django_db
@@ -247,6 +247,7 @@ def test_tracking_fields_are_kept_lenient_so_no_lead_is_lost_for_them(client, no
     payload = submission_payload(source={"utm_source": "x" * 900, "utm_term": "cmo québec"})
     response = client.post(API_URL, data=payload, content_type="application/json")
     assert response.status_code == 202
+    file_pending_submissions()
     assert Lead.objects.get().utm_source == "x" * 200
 
 
@@ -291,6 +292,7 @@ def test_a_hostile_form_post_is_refused_and_stores_nothing(client, no_send, data
 def test_a_field_the_form_does_not_have_is_ignored_and_stored_nowhere(client, no_send):
     response = client.post(FORM_URL, form_data(is_staff="1", stage="won"))
     assert response.status_code == 302
+    file_pending_submissions()
     submission = Submission.objects.get()
     assert "is_staff" not in json.dumps(submission.payload)
     assert Lead.objects.get().stage == "new"
@@ -334,6 +336,7 @@ def test_a_forged_client_address_does_not_dodge_the_api_rate_limit(
         codes.append(response.status_code)
 
     assert codes == [202, 202, 429]
+    assert file_pending_submissions() == 2
     assert Submission.objects.count() == Contact.objects.count() == 2
 
 
@@ -348,6 +351,7 @@ def test_a_forged_client_address_does_not_dodge_the_form_rate_limit(
         codes.append(client.post(FORM_URL, data, headers=forged(n)).status_code)
 
     assert codes == [302, 302, 429]
+    assert file_pending_submissions() == 2
     assert Submission.objects.count() == Contact.objects.count() == 2
 
 
@@ -391,6 +395,7 @@ def scripted_submission(client, no_send):
     )
     response = client.post(API_URL, data=payload, content_type="application/json")
     assert response.status_code == 202
+    file_pending_submissions()
     return Submission.objects.get()
 
 

@@ -6,11 +6,13 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from celery import current_app
 from django.db import IntegrityError
 from django.utils import timezone
 
 from crm.models import Consent, Contact, Lead
 from qualification import services
+from qualification.consent import WORDINGS
 from qualification.models import Submission
 from qualification.selectors import questionnaire_current
 from tests.factories import VALID_ANSWERS, SubmissionFactory, submission_payload
@@ -40,7 +42,7 @@ def receive(**overrides):
 
 @pytest.fixture
 def send_task():
-    with mock.patch("qualification.services.current_app.send_task") as send:
+    with mock.patch("qualification.publish.send_task") as send:
         yield send
 
 
@@ -54,26 +56,70 @@ def test_the_task_is_sent_only_once_the_transaction_has_committed(
     assert len(callbacks) == 1
     callbacks[0]()
     send_task.assert_called_once_with(
-        "qualification.tasks.classify_submission", args=[submission.pk], retry=False
+        current_app, "qualification.tasks.classify_submission", args=[submission.pk]
     )
     submission.refresh_from_db()
     assert submission.enqueued_at is not None
     assert submission.status == Submission.Status.PENDING
 
 
-def test_a_failure_half_way_leaves_nothing_behind(send_task, django_capture_on_commit_callbacks):
+def test_the_intake_writes_the_submission_alone_with_what_the_worker_needs(send_task):
+    submission, _ = receive(consent=submission_payload(consent={"marketing": True})["consent"])
+    assert (Contact.objects.count(), Lead.objects.count(), Consent.objects.count()) == (0, 0, 0)
+    assert submission.lead is None
+    details = Submission.objects.get().details
+    assert details["contact"]["email"] == submission_payload()["contact"]["email"]
+    assert details["consent"]["marketing"]["granted"] is True
+    assert details["consent"]["contact"]["wording"] == WORDINGS["contact"].render("fr")
+
+
+def test_filing_creates_contact_lead_and_consents_dated_when_the_prospect_wrote(send_task):
+    submission, _ = receive()
+    Submission.objects.filter(pk=submission.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+    submission.refresh_from_db()
+
+    lead_id = services.submission_file_lead(submission_id=submission.pk)
+
+    submission.refresh_from_db()
+    assert submission.lead_id == lead_id
+    lead = Lead.objects.get()
+    assert lead.created_at == submission.created_at
+    assert lead.answers == submission.answers
+    assert {consent.created_at for consent in Consent.objects.all()} == {submission.created_at}
+    # Filing again changes nothing.
+    assert services.submission_file_lead(submission_id=submission.pk) == lead_id
+    assert (Lead.objects.count(), Consent.objects.count()) == (1, 2)
+
+
+def test_a_failure_half_way_through_filing_leaves_nothing_of_it_behind(send_task):
+    submission, _ = receive()
     with (
         mock.patch("qualification.services.crm_services.consent_record", side_effect=RuntimeError),
-        django_capture_on_commit_callbacks() as callbacks,
         pytest.raises(RuntimeError),
     ):
-        receive()
-    assert (Contact.objects.count(), Lead.objects.count(), Submission.objects.count()) == (0, 0, 0)
-    assert callbacks == []
+        services.submission_file_lead(submission_id=submission.pk)
+    assert (Contact.objects.count(), Lead.objects.count()) == (0, 0)
+    submission.refresh_from_db()
+    assert submission.lead is None
+    assert submission.status == Submission.Status.PENDING
+
+
+def test_an_older_submission_filed_late_does_not_replace_the_newer_answers(send_task):
+    older, _ = receive(answers={**VALID_ANSWERS, "context": "older"})
+    newer, _ = receive(answers={**VALID_ANSWERS, "context": "newer"})
+    services.submission_file_lead(submission_id=newer.pk)
+    services.submission_file_lead(submission_id=older.pk)
+    lead = Lead.objects.get()
+    assert lead.answers["context"] == "newer"
+    assert lead.submission_count == 2
 
 
 def test_a_web_form_submission_records_the_page_as_the_consent_source(send_task):
     submission, _ = receive()
+    services.submission_file_lead(submission_id=submission.pk)
+    submission.refresh_from_db()
     assert submission.channel == Submission.Channel.WEB_FORM
     assert submission.lead.source == "web_form"
     assert set(Consent.objects.values_list("source", flat=True)) == {
@@ -112,12 +158,13 @@ def test_a_race_on_the_same_idempotency_key_is_settled_by_the_unique_key(send_ta
     assert (again, created) == (first, False)
     assert len(lookups) == 2
     assert Submission.objects.count() == 1
-    # The loser's whole transaction was rolled back, its return to the lead included.
+    # The loser's insert was rolled back: the prospect came once.
+    services.submission_file_lead(submission_id=first.pk)
     assert Lead.objects.get().submission_count == 1
     assert Consent.objects.count() == 2
 
 
-def test_a_lost_race_on_a_unique_row_is_retried(send_task):
+def test_filing_that_lost_a_race_on_a_new_email_is_retried(send_task):
     real_upsert = services.crm_services.contact_upsert
     calls = []
 
@@ -127,11 +174,11 @@ def test_a_lost_race_on_a_unique_row_is_retried(send_task):
             raise IntegrityError("UNIQUE constraint failed: crm_contact.email")
         return real_upsert(**kwargs)
 
+    submission, _ = receive()
     with mock.patch("qualification.services.crm_services.contact_upsert", upsert_losing_once):
-        submission, created = receive()
-    assert created is True
+        lead_id = services.submission_file_lead(submission_id=submission.pk)
     assert len(calls) == 2
-    assert Submission.objects.get() == submission
+    assert Submission.objects.get().lead_id == lead_id == Lead.objects.get().pk
 
 
 def test_spam_is_stored_without_contact_lead_or_task(send_task, django_capture_on_commit_callbacks):

@@ -3,6 +3,7 @@
 from unittest import mock
 
 import pytest
+from celery import current_app
 from django.conf import settings
 
 from qualification import tasks
@@ -19,9 +20,9 @@ def test_the_sweep_task_is_in_the_beat_schedule_at_the_configured_interval():
 @pytest.mark.django_db
 def test_the_sweep_task_sends_what_is_pending(celery_eager):
     submission = SubmissionFactory()
-    with mock.patch("qualification.services.current_app.send_task") as send_task:
+    with mock.patch("qualification.publish.send_task") as send_task:
         sent = tasks.sweep_pending_submissions.delay().get()
     assert sent == 1
     send_task.assert_called_once_with(
-        "qualification.tasks.classify_submission", args=[submission.pk], retry=False
+        current_app, "qualification.tasks.classify_submission", args=[submission.pk]
     )

@@ -11,7 +11,7 @@ from qualification.intake import (
     validate_answers,
 )
 from qualification.selectors import questionnaire_current
-from tests.factories import VALID_ANSWERS
+from tests.factories import VALID_ANSWERS, submission_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +184,57 @@ def test_submission_language_is_the_asked_one_else_the_fallback_else_french(
     requested, fallback, language
 ):
     assert submission_language(requested, fallback) == language
+
+
+# --- the reused serializer (qualification.serializers.submission_validate) -------------
+
+
+def test_the_reused_serializer_carries_nothing_from_one_validation_to_the_next(questionnaire):
+    from qualification.serializers import SubmissionInSerializer, submission_validate
+
+    bad = submission_payload(contact={"first_name": "", "email": "nope"})
+    good = submission_payload()
+    other_bad = submission_payload(answers={**VALID_ANSWERS, "horizon": "someday"})
+    results = [submission_validate(p, questionnaire=questionnaire) for p in (bad, good, other_bad)]
+
+    def fresh(payload):
+        serializer = SubmissionInSerializer(data=payload, context={"questionnaire": questionnaire})
+        if serializer.is_valid():
+            return serializer.validated_data, {}
+        return None, serializer.errors
+
+    assert results == [fresh(bad), fresh(good), fresh(other_bad)]
+    assert results[0][1].keys() == {"contact"}
+    assert results[1][0]["contact"]["email"] == good["contact"]["email"]
+    assert results[2][1].keys() == {"answers"}
+
+
+def test_the_reused_serializer_checks_answers_against_the_questionnaire_it_is_given(
+    questionnaire,
+):
+    from qualification.serializers import submission_validate
+
+    class Empty:  # a questionnaire without questions: every answer key is unknown
+        class questions:  # noqa: N801
+            @staticmethod
+            def all():
+                return []
+
+    assert submission_validate(submission_payload(), questionnaire=questionnaire)[1] == {}
+    _, errors = submission_validate(submission_payload(), questionnaire=Empty())
+    assert set(errors["answers"]) == set(VALID_ANSWERS)
+
+
+def test_the_reused_serializer_words_each_error_in_the_language_of_each_post(questionnaire):
+    from qualification.serializers import submission_validate
+
+    too_long = submission_payload(contact={"first_name": "x" * 101, "email": "a@example.com"})
+    messages = {}
+    for language in ("fr", "en", "fr", "en"):
+        with translation.override(language):
+            _, errors = submission_validate(too_long, questionnaire=questionnaire)
+        messages.setdefault(language, set()).add(str(errors["contact"]["first_name"][0]))
+    assert messages == {
+        "fr": {"Assurez-vous que ce champ comporte au plus 100\xa0caractères."},
+        "en": {"Ensure this field has no more than 100 characters."},
+    }

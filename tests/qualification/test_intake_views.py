@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from crm.models import Consent, Contact, Lead
 from qualification.models import Submission
-from tests.factories import VALID_ANSWERS, SubmissionFactory
+from tests.factories import VALID_ANSWERS, SubmissionFactory, file_pending_submissions
 from tests.qualification.test_forms import form_data
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +119,8 @@ def test_a_complete_post_stores_the_lead_and_shows_the_thank_you_page(
     assert response["Location"] == f"/fr/questionnaire/thanks/{submission.public_id}/"
     assert submission.channel == Submission.Channel.WEB_FORM
     assert submission.answers == VALID_ANSWERS
+    no_send.assert_called_once_with(submission_id=submission.pk, noted=True)
+    assert file_pending_submissions() == 1  # what the worker does first
     lead = Lead.objects.get()
     assert lead.source == "web_form"
     assert lead.utm_source == "linkedin"
@@ -126,7 +128,6 @@ def test_a_complete_post_stores_the_lead_and_shows_the_thank_you_page(
     consent = Consent.objects.get(purpose="contact")
     assert consent.source == "http://testserver/fr/questionnaire/"
     assert consent.ip_address == "192.0.2.4"
-    no_send.assert_called_once_with(submission_id=submission.pk)
     thanks = client.get(response["Location"]).content.decode()
     assert "Merci !" in thanks
 

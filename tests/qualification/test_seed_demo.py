@@ -172,8 +172,9 @@ def test_a_broker_that_is_down_breaks_nothing(debug, django_capture_on_commit_ca
     # One classification task per submission was tried, and nothing else (demo leads
     # are not announced to the practice).
     assert len(callbacks) == 30
+    assert "Demo leads ready" in output
+    # Each failed send was noted (for the sweep; a classified one needs nothing more).
     assert Submission.objects.filter(status="classified", enqueued_at__isnull=True).count() == 30
-    assert "30 classification task(s) could not be sent" in output
 
 
 def test_a_later_classification_of_a_demo_lead_changes_nothing(debug):

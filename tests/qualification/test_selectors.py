@@ -59,3 +59,26 @@ def test_a_questionnaire_whose_own_fields_change_is_read_again():
     v1.title_fr = "Nouveau titre"
     v1.save()  # moves updated_at, part of the cache key
     assert questionnaire_current().title("fr") == "Nouveau titre"
+
+
+def test_the_current_questionnaire_is_trusted_for_a_few_seconds_then_asked_again(
+    settings, django_assert_num_queries
+):
+    from qualification import selectors
+
+    settings.QUALIFICATION_QUESTIONNAIRE_CACHE_SECONDS = 5
+    selectors.questionnaire_forget_current()
+    first = selectors.questionnaire_current()
+    with django_assert_num_queries(0):
+        assert selectors.questionnaire_current() is first
+
+    # Saving one in this process is seen at once.
+    first.title_en = "Which help do you need?"
+    first.save()
+    assert selectors.questionnaire_current().title_en == "Which help do you need?"
+
+    # Other processes find out when the delay is over.
+    selectors._CURRENT["until"] = 0
+    with django_assert_num_queries(1):
+        selectors.questionnaire_current()
+    selectors.questionnaire_forget_current()

@@ -294,7 +294,8 @@ class Seeder:
             user_agent=rng.choice(USER_AGENTS) if web else "partner-site/1.0",
             consent_source=self.form_paths[prospect.language] if web else "api",
         )
-        lead_id = submission.lead_id
+        # What the worker does first; done here so the lead can be marked before it is scored.
+        lead_id = services.submission_file_lead(submission_id=submission.pk)
         # Demo leads are not news: mark them announced, so that classifying them
         # e-mails nobody (and tries no broker for it).
         Lead.objects.filter(pk=lead_id).update(practice_notified_at=now)
