@@ -208,8 +208,11 @@ def main() -> None:
     parser.add_argument("--steady-seconds", type=float, default=20.0)
     parser.add_argument("--skip-sub", action="store_true", help="skip the other benchmarks")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--worker-concurrency", type=int, default=0, help="Celery worker processes (default: cores)"
+    )
     args = parser.parse_args()
-    cores = os.cpu_count() or 1
+    cores = args.worker_concurrency or os.cpu_count() or 1
     make_prospects()
 
     lines: list[str] = []
@@ -291,7 +294,7 @@ def main() -> None:
                 f"Open loop: {steady['sent']} posts, one every {1000 / args.rate:.0f} ms for "
                 f"{args.steady_seconds:.0f} s, each on its own connection whatever the "
                 f"others are doing; statuses {steady['statuses']}. Celery worker: prefork, "
-                f"{cores} processes (the default, one per core)."
+                f"{cores} process(es)."
             )
             say()
             if done:

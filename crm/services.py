@@ -49,7 +49,10 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-@transaction.atomic
+# The intake's services run inside the worker's one transaction per submission: no
+# savepoint of their own (an error rolls back the caller's whole transaction, which the
+# caller retries whole), three fewer statements each.
+@transaction.atomic(savepoint=False)
 def contact_upsert(
     *,
     email: str,
@@ -94,7 +97,7 @@ def contact_upsert(
     return contact
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def lead_open_or_attach(
     *,
     contact: Contact,
@@ -157,18 +160,49 @@ def consent_record(
 ) -> Consent:
     """Keep the evidence of one consent (or refusal), as it was given (``given_at``,
     default now)."""
-    return Consent.objects.create(
-        created_at=given_at or timezone.now(),
+    return consents_record(
         contact=contact,
         lead=lead,
-        purpose=purpose,
-        granted=granted,
-        wording_version=wording_version,
-        wording=wording,
+        given={purpose: {"granted": granted, "wording_version": wording_version,
+                         "wording": wording}},
         language=language,
         ip_address=ip_address,
-        user_agent=user_agent[:300],
-        source=source[:300],
+        user_agent=user_agent,
+        source=source,
+        given_at=given_at,
+    )[0]  # fmt: skip
+
+
+def consents_record(
+    *,
+    contact: Contact,
+    lead: Lead | None,
+    given: Mapping[str, Mapping[str, Any]],
+    language: str,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    source: str = "",
+    given_at: datetime | None = None,
+) -> list[Consent]:
+    """Keep the evidence of several consents given at once, in one insert: ``given`` maps
+    each purpose to its ``granted``, ``wording_version`` and ``wording`` (as shown)."""
+    at = given_at or timezone.now()
+    return Consent.objects.bulk_create(
+        Consent(
+            created_at=at,
+            updated_at=at,
+            contact=contact,
+            lead=lead,
+            purpose=purpose,
+            granted=bool(consent["granted"]),
+            wording_version=consent["wording_version"],
+            wording=consent["wording"],
+            language=language,
+            ip_address=ip_address,
+            user_agent=user_agent[:300],
+            source=source[:300],
+        )
+        for purpose, consent in given.items()
     )
 
 
@@ -179,7 +213,21 @@ def lead_set_answers(*, lead_id: int, answers: Mapping[str, Any], answers_displa
     )
 
 
-@transaction.atomic
+#: What ``lead_record_qualification`` writes from the rules' result.
+QUALIFICATION_FIELDS = (
+    "recommendation",
+    "alternative",
+    "confidence",
+    "fit_score",
+    "fit_grade",
+    "needs_review",
+    "ruleset_version",
+    "classification",
+    "classified_at",
+)
+
+
+@transaction.atomic(savepoint=False)
 def lead_record_qualification(
     *,
     lead_id: int,
@@ -211,7 +259,7 @@ def lead_record_qualification(
     lead.classified_at = timezone.now()
     lead.reviewed_by = None
     lead.reviewed_at = None
-    lead.save()
+    lead.save(update_fields=[*QUALIFICATION_FIELDS, "reviewed_by", "reviewed_at", "updated_at"])
     LeadEvent.objects.create(
         lead=lead,
         kind=LeadEvent.Kind.CLASSIFIED,

@@ -241,11 +241,28 @@ def submission_file_lead(*, submission_id: int) -> int | None:
 
 
 def _submission_file_lead(submission_id: int) -> int | None:
-    submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
+    lead_id, _latest = _submission_file_lead_in_transaction(submission_id, note_lead=True)
+    return lead_id
+
+
+def _submission_file_lead_in_transaction(
+    submission_id: int, *, note_lead: bool
+) -> tuple[int | None, bool]:
+    """File the submission (see :func:`submission_file_lead`). Returns ``(lead id, whether
+    it is the lead's latest submission)``; with ``note_lead=False`` the caller writes
+    the submission's ``lead`` itself (in the same update as its status)."""
+    submission = (
+        Submission.objects.select_for_update()
+        .defer("payload", "first_response")
+        .filter(pk=submission_id)
+        .first()
+    )
     if submission is None or submission.status == Submission.Status.SPAM:
-        return None
+        return None, False
     if submission.lead_id is not None:
-        return submission.lead_id
+        return submission.lead_id, _is_latest_for_lead(
+            submission_id=submission_id, lead_id=submission.lead_id
+        )
     details, language = submission.details, submission.language
     contact, company, source = details["contact"], details["company"], details["source"]
     questionnaire = questionnaire_by_id(submission.questionnaire_id)
@@ -269,21 +286,18 @@ def _submission_file_lead(submission_id: int) -> int | None:
         answers_display=answers_display(submission.answers, questionnaire),
         at=submission.created_at,
     )
-    for purpose, given in details["consent"].items():
-        crm_services.consent_record(
-            contact=person,
-            lead=lead,
-            purpose=purpose,
-            granted=given["granted"],
-            wording_version=given["wording_version"],
-            wording=given["wording"],
-            language=language,
-            ip_address=submission.ip_address,
-            user_agent=submission.user_agent,
-            source=details["consent_source"],
-            given_at=submission.created_at,
-        )
-    Submission.objects.filter(pk=submission_id).update(lead=lead, updated_at=timezone.now())
+    crm_services.consents_record(
+        contact=person,
+        lead=lead,
+        given=details["consent"],
+        language=language,
+        ip_address=submission.ip_address,
+        user_agent=submission.user_agent,
+        source=details["consent_source"],
+        given_at=submission.created_at,
+    )
+    if note_lead:
+        Submission.objects.filter(pk=submission_id).update(lead=lead, updated_at=timezone.now())
     # A newer submission of this prospect filed first keeps its answers on the lead.
     newer = (
         Submission.objects.filter(lead=lead, pk__gt=submission_id)
@@ -298,7 +312,7 @@ def _submission_file_lead(submission_id: int) -> int | None:
             answers=newer[0],
             answers_display=answers_display(newer[0], questionnaire_by_id(newer[1])),
         )
-    return lead.pk
+    return lead.pk, newer is None
 
 
 def submission_send_to_classify(*, submission_id: int, noted: bool = False) -> bool:
@@ -474,12 +488,15 @@ def submission_classify(*, submission_id: int) -> Classification | None:
         @transaction.atomic
         def write() -> Classification | None:
             # Filed (if it was not yet) and scored in one transaction: one commit.
-            filed_lead_id = lead_id or _submission_file_lead(submission_id)
+            filed_lead_id, latest = _submission_file_lead_in_transaction(
+                submission_id, note_lead=False
+            )
             if filed_lead_id is None:
                 return None
             return _submission_record_classification(
                 submission_id=submission_id,
                 lead_id=filed_lead_id,
+                latest=latest,
                 ruleset_id=ruleset_id,
                 outcome=outcome,
             )
@@ -498,7 +515,7 @@ def submission_classify(*, submission_id: int) -> Classification | None:
 
 
 def _submission_record_classification(
-    *, submission_id: int, lead_id: int | None, ruleset_id: int, outcome: scoring.Outcome
+    *, submission_id: int, lead_id: int, latest: bool, ruleset_id: int, outcome: scoring.Outcome
 ) -> Classification:
     try:
         with transaction.atomic():
@@ -510,10 +527,15 @@ def _submission_record_classification(
     except IntegrityError:
         # Another run got there first: its result stands.
         return Classification.objects.get(submission_id=submission_id, ruleset_id=ruleset_id)
+    now = timezone.now()
     Submission.objects.filter(pk=submission_id).update(
-        status=Submission.Status.CLASSIFIED, classified_at=timezone.now(), last_error=""
+        lead_id=lead_id,
+        status=Submission.Status.CLASSIFIED,
+        classified_at=now,
+        updated_at=now,
+        last_error="",
     )
-    if lead_id is not None and _is_latest_for_lead(submission_id=submission_id, lead_id=lead_id):
+    if latest:
         crm_services.lead_record_qualification(lead_id=lead_id, **_lead_fields(outcome))
     return classification
 

@@ -96,7 +96,7 @@ def test_filing_creates_contact_lead_and_consents_dated_when_the_prospect_wrote(
 def test_a_failure_half_way_through_filing_leaves_nothing_of_it_behind(send_task):
     submission, _ = receive()
     with (
-        mock.patch("qualification.services.crm_services.consent_record", side_effect=RuntimeError),
+        mock.patch("qualification.services.crm_services.consents_record", side_effect=RuntimeError),
         pytest.raises(RuntimeError),
     ):
         services.submission_file_lead(submission_id=submission.pk)
