@@ -341,44 +341,46 @@ def main() -> None:
 #: each figure is read with it.
 LIMITS = """## What limits each figure
 
-**Intake requests a second: the CPU a post costs.** Through gunicorn a post costs about
-10 ms of CPU against about 0.6 ms for the floor and 0.5 ms for `/healthz`; two sync
-workers on two cores, shared with the load generator, give what the table shows.
-`python -m bench.profile_intake` splits a post (in process, this machine): the rate
-limit 0.2 ms (one Redis round trip), the current questionnaire 0.3 ms (one small query,
-questions cached per version), validation 0.7 ms, the one transaction 5 ms (company,
-contact, lead, lead event, submission and two consents: seven rows written through the
-ORM, mostly Django building statements rather than the database running them), the
-Celery publish 0.7 ms, then the "sent" note (one UPDATE) and Django/DRF around it.
-The floor does one insert and one push. Half the floor's rate leaves about 1.5 ms a
-post: within today's contract (contact, lead and consents exist when the 202 leaves)
-that is out of reach; a request that only stores the validated submission and leaves
-the contact, lead and consents to the worker could get there, at the price of a
-contract change for the intake and the classification task (not made here).
+**Intake requests a second: the CPU a post costs.** A post writes one row in one
+transaction and pushes one message, as the floor does (the worker files the contact,
+lead and consents afterwards); what it adds is what a public endpoint needs around
+them. `python -m bench.profile_intake` splits a post (in process, this machine): the
+rate limit about 0.2 ms (one Redis round trip), validation about 0.25 ms (DRF
+serializers, one per thread and language, reused), the insert about 0.35 ms through
+the ORM plus its commit, the publish about 0.3 ms (`qualification/publish.py`; Celery's
+`send_task` took 0.65 ms), and about 1.2 ms of Django, DRF and the view around them
+(parsing, the 202 body and its `Location`, middleware). The floor does its insert and
+push in about 0.3 ms with no framework at all. Half the floor's rate would leave about
+1.3 ms a post for all of the above: only a public endpoint outside Django's and DRF's
+request handling and without the shared validation serializers would get there. Not
+done: the form and the API keep one validator and the framework's handling.
 
 **Intake with a worker busy: the same cores, and on SQLite one writer at a time.**
-Classifying a submission costs the worker about 6.5 ms in process, plus Celery's own
-work, plus the new-lead e-mail task for promising leads. On SQLite every write
-transaction (the post, its "sent" note, the task's attempt count, its result, the
-e-mail's note) takes the single writer lock; a writer that finds it taken sleeps in
-SQLite's busy handler (1, 2, 5, 10 ms... between tries), so throughput drops and the
-tail grows as soon as web and worker write at once. PostgreSQL has no such lock, but
-its server processes need CPU from the same two cores.
+Classifying a submission costs the worker about 9 ms in process (filing the contact,
+lead and consents, then the classification and the lead, about twenty statements
+through the ORM), plus Celery's own work, plus the new-lead e-mail task for promising
+leads. On SQLite every write transaction (the post, the task's attempt count, its
+result, the e-mail's note) takes the single writer lock; a writer that finds it taken
+sleeps in SQLite's busy handler (1, 2, 5, 10 ms... between tries), so throughput drops
+and the tail grows as soon as web and worker write at once. PostgreSQL has no such
+lock, but its server processes need CPU from the same two cores.
 
 **Submission to classified at 50 a second: how busy the machine is.** At 50 posts a
-second the web processes and the worker use most of the two cores. The median stays
-close to one classification; the 95th percentile is made of lock waits (SQLite) and of
-moments when posts and classifications queue behind each other. On a machine with
-more cores, or with the database elsewhere, the same code has room to spare.
+second the web processes and the worker share the two cores with the load generator.
+The median stays close to one classification; the 95th percentile is made of lock
+waits (SQLite) and of moments when posts and classifications queue behind each other,
+so it moves from run to run with what else the machine does (see the load averages).
 
 **Qualification.** Scoring in process is pure Python on one core (no database).
 `reclassify` is held by the database: reading the stored answers and writing one
 classification and one lead row per lead through SQLite's single writer, in batches.
 The Celery ratio compares a task that does nothing with `classify_submission`, which
 reads the submission, counts the attempt (its own commit, so a killed run still
-counts), writes the classification and the lead in one transaction and, for a
-promising lead, queues the new-lead e-mail: its database writes, not the scoring, set
-its rate, and on SQLite they queue for the one writer lock.
+counts), files it under its contact and lead if it is not yet (this benchmark's
+submissions come with their leads), writes the classification and the lead in one
+transaction and, for a promising lead, queues the new-lead e-mail: its
+database writes, not the scoring, set its rate, and on SQLite they queue for the one
+writer lock.
 
 **Follow-up lead list.** Server time of one request in process: the queries (a fixed
 number whatever the page size) and rendering the rows; the larger pages and the
