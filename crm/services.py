@@ -49,10 +49,6 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-# The intake's services run inside the worker's one transaction per submission: no
-# savepoint of their own (an error rolls back the caller's whole transaction, which the
-# caller retries whole), three fewer statements each.
-@transaction.atomic(savepoint=False)
 def contact_upsert(
     *,
     email: str,
@@ -63,41 +59,52 @@ def contact_upsert(
     language: str = "fr",
     company_name: str,
     company_website: str = "",
+    update_details: bool = True,
+    savepoint: bool = True,
 ) -> Contact:
     """Find the contact by normalized e-mail, or create it; newer details win.
 
     The company is the contact's own one: renamed in place when the prospect gives
-    another name, since a contact belongs to one company at a time here.
+    another name, since a contact belongs to one company at a time here. With
+    ``update_details=False`` an existing contact is left as it is (the caller knows
+    these details are older than the stored ones). ``savepoint=False``, for a caller
+    that runs it inside its own transaction and retries that whole: no savepoint of
+    its own (two statements fewer), an error spoils the caller's transaction.
     """
     email = normalize_email(email)
-    contact = (
-        Contact.objects.select_for_update().select_related("company").filter(email=email).first()
-    )
-    if contact is None:
-        company = Company.objects.create(name=company_name, website=company_website)
-        return Contact.objects.create(
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            phone=phone,
-            job_title=job_title,
-            language=language,
-            company=company,
+    with transaction.atomic(savepoint=savepoint):
+        contact = (
+            Contact.objects.select_for_update()
+            .select_related("company")
+            .filter(email=email)
+            .first()
         )
-    company = contact.company
-    company.name = company_name
-    company.website = company_website or company.website
-    company.save(update_fields=["name", "website", "updated_at"])
-    contact.first_name = first_name
-    contact.last_name = last_name or contact.last_name
-    contact.phone = phone or contact.phone
-    contact.job_title = job_title or contact.job_title
-    contact.language = language
-    contact.save()
-    return contact
+        if contact is None:
+            company = Company.objects.create(name=company_name, website=company_website)
+            return Contact.objects.create(
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                phone=phone,
+                job_title=job_title,
+                language=language,
+                company=company,
+            )
+        if not update_details:
+            return contact
+        company = contact.company
+        company.name = company_name
+        company.website = company_website or company.website
+        company.save(update_fields=["name", "website", "updated_at"])
+        contact.first_name = first_name
+        contact.last_name = last_name or contact.last_name
+        contact.phone = phone or contact.phone
+        contact.job_title = job_title or contact.job_title
+        contact.language = language
+        contact.save()
+        return contact
 
 
-@transaction.atomic(savepoint=False)
 def lead_open_or_attach(
     *,
     contact: Contact,
@@ -108,22 +115,55 @@ def lead_open_or_attach(
     answers: Mapping[str, Any] | None = None,
     answers_display: list | None = None,
     at: datetime | None = None,
+    update_details: bool = True,
+    savepoint: bool = True,
 ) -> tuple[Lead, bool]:
     """Return the contact's open lead (noting that they came back) or a new one.
 
     ``at`` is when the prospect wrote (default now): the new lead's creation time, or
-    when they came back. Returns ``(lead, created)``.
+    when they came back. With ``update_details=False`` (an older submission filed after
+    a newer one) the open lead keeps its language and answers, and only counts the
+    visit; its creation time moves back to ``at`` if that is earlier. ``savepoint`` as
+    in :func:`contact_upsert`. Returns ``(lead, created)``.
     """
     utm = utm or {}
     now = at or timezone.now()
+    with transaction.atomic(savepoint=savepoint):
+        return _lead_open_or_attach(
+            contact=contact,
+            language=language,
+            source=source,
+            utm=utm,
+            referrer=referrer,
+            answers=answers,
+            answers_display=answers_display,
+            now=now,
+            update_details=update_details,
+        )
+
+
+def _lead_open_or_attach(
+    *,
+    contact: Contact,
+    language: str,
+    source: str,
+    utm: Mapping[str, str],
+    referrer: str,
+    answers: Mapping[str, Any] | None,
+    answers_display: list | None,
+    now: datetime,
+    update_details: bool,
+) -> tuple[Lead, bool]:
     lead = Lead.objects.select_for_update().filter(contact=contact, stage__in=OPEN_STAGES).first()
     if lead is not None:
         lead.submission_count += 1
-        lead.last_returned_at = now
-        lead.language = language
-        if answers is not None:
-            lead.answers = dict(answers)
-            lead.answers_display = list(answers_display or [])
+        lead.last_returned_at = max(filter(None, [lead.last_returned_at, now]))
+        if update_details:
+            lead.language = language
+            if answers is not None:
+                lead.answers = dict(answers)
+                lead.answers_display = list(answers_display or [])
+        lead.created_at = min(lead.created_at, now)
         lead.save()
         LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.RETURNED, created_at=now)
         return lead, False
@@ -142,35 +182,6 @@ def lead_open_or_attach(
     )
     LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED, created_at=now)
     return lead, True
-
-
-def consent_record(
-    *,
-    contact: Contact,
-    lead: Lead | None,
-    purpose: str,
-    granted: bool,
-    wording_version: str,
-    wording: str,
-    language: str,
-    ip_address: str | None = None,
-    user_agent: str = "",
-    source: str = "",
-    given_at: datetime | None = None,
-) -> Consent:
-    """Keep the evidence of one consent (or refusal), as it was given (``given_at``,
-    default now)."""
-    return consents_record(
-        contact=contact,
-        lead=lead,
-        given={purpose: {"granted": granted, "wording_version": wording_version,
-                         "wording": wording}},
-        language=language,
-        ip_address=ip_address,
-        user_agent=user_agent,
-        source=source,
-        given_at=given_at,
-    )[0]  # fmt: skip
 
 
 def consents_record(
@@ -206,13 +217,6 @@ def consents_record(
     )
 
 
-def lead_set_answers(*, lead_id: int, answers: Mapping[str, Any], answers_display: list) -> None:
-    """Put a submission's answers back on its lead (a late, older one had replaced them)."""
-    Lead.objects.filter(pk=lead_id).update(
-        answers=dict(answers), answers_display=list(answers_display), updated_at=timezone.now()
-    )
-
-
 #: What ``lead_record_qualification`` writes from the rules' result.
 QUALIFICATION_FIELDS = (
     "recommendation",
@@ -227,7 +231,6 @@ QUALIFICATION_FIELDS = (
 )
 
 
-@transaction.atomic(savepoint=False)
 def lead_record_qualification(
     *,
     lead_id: int,
@@ -239,11 +242,39 @@ def lead_record_qualification(
     needs_review: bool,
     ruleset_version: int,
     classification: Mapping[str, Any],
+    savepoint: bool = True,
 ) -> Lead | None:
     """Store what the rules computed on the lead. Returns None if the lead is gone.
 
     A new computation clears an earlier person's review: they reviewed another result.
+    ``savepoint`` as in :func:`contact_upsert`.
     """
+    with transaction.atomic(savepoint=savepoint):
+        return _lead_record_qualification(
+            lead_id=lead_id,
+            recommendation=recommendation,
+            alternative=alternative,
+            confidence=confidence,
+            fit_score=fit_score,
+            fit_grade=fit_grade,
+            needs_review=needs_review,
+            ruleset_version=ruleset_version,
+            classification=classification,
+        )
+
+
+def _lead_record_qualification(
+    *,
+    lead_id: int,
+    recommendation: str,
+    alternative: str | None,
+    confidence: float,
+    fit_score: int,
+    fit_grade: str,
+    needs_review: bool,
+    ruleset_version: int,
+    classification: Mapping[str, Any],
+) -> Lead | None:
     lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
     if lead is None:
         return None
@@ -735,10 +766,7 @@ def leads_bulk_record_qualification(
         )
     }
     now = timezone.now()
-    fields = [
-        "recommendation", "alternative", "confidence", "fit_score", "fit_grade",
-        "needs_review", "ruleset_version", "classification", "classified_at", "updated_at",
-    ]  # fmt: skip
+    fields = [*QUALIFICATION_FIELDS, "updated_at"]
     db = router.db_for_write(Lead)
     connection = connections[db]
     meta = Lead._meta

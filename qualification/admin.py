@@ -183,7 +183,14 @@ class SubmissionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "channel", "language"]
     list_select_related = ["lead__contact", "lead__company"]
-    search_fields = ["public_id", "lead__contact__email", "lead__company__name"]
+    # details__...: a submission not filed under its lead yet is found all the same.
+    search_fields = [
+        "public_id",
+        "lead__contact__email",
+        "lead__company__name",
+        "details__contact__email",
+        "details__company__name",
+    ]
     date_hierarchy = "created_at"
     actions = ["retry_classification"]
     inlines = [ClassificationInline]
@@ -200,6 +207,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         "classified_at",
         "created_at",
         "answers_display",
+        "details_display",
         "payload_display",
         "ip_address",
         "user_agent",
@@ -216,6 +224,10 @@ class SubmissionAdmin(admin.ModelAdmin):
     @admin.display(description=_("answers"))
     def answers_display(self, obj: Submission) -> str:
         return _pretty_json(obj.answers)
+
+    @admin.display(description=_("validated details"))
+    def details_display(self, obj: Submission) -> str:
+        return _pretty_json(obj.details)
 
     @admin.display(description=_("payload as received"))
     def payload_display(self, obj: Submission) -> str:

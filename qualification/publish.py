@@ -11,9 +11,11 @@ Redis transport reads (``kombu.transport.redis.Channel._put``). A worker cannot 
 the difference: tests/integration/test_publish.py compares the two messages and has a
 real worker run one.
 
-Anything else (another broker, a routed or prioritized queue, a key prefix) goes
-through ``app.send_task``. Like it, this makes one attempt and raises when the broker
-cannot be reached, within the broker's socket timeouts.
+Anything else (another broker, TLS, a prioritized queue, a key prefix, receivers of
+Celery's ``before_task_publish``/``after_task_publish`` signals) goes through
+``app.send_task``. The message names no parent task (the sweep's sends included).
+Like ``send_task(retry=False)``, it makes one attempt and raises when the broker cannot
+be reached, within the broker's socket timeouts.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 import redis
 from celery import Celery
+from celery.signals import after_task_publish, before_task_publish
 from kombu.utils.json import dumps
 
 #: (app, task name) -> (the Redis list, a client) or None: read once per process, as
@@ -76,8 +79,10 @@ def send_task(app: Celery, name: str, *, args: list[Any]) -> None:
 def _plain_redis_queue(app: Celery, name: str) -> str | None:
     """The Redis list a task named ``name`` goes to, when publishing it is one LPUSH there."""
     conf = app.conf
-    if not str(conf.broker_url or "").startswith(("redis://", "rediss://", "unix://")):
-        return None
+    if not str(conf.broker_url or "").startswith(("redis://", "unix://")):
+        return None  # rediss:// needs broker_use_ssl's options: left to kombu
+    if before_task_publish.receivers or after_task_publish.receivers:
+        return None  # someone (tracing, say) expects Celery's publishing signals
     if conf.task_serializer != "json" or conf.task_protocol != 2:
         return None
     if conf.broker_transport_options.get("global_keyprefix") or conf.task_default_priority:

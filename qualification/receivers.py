@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from crm.signals import reclassification_requested
 
 from . import selectors, services
-from .models import Questionnaire
+from .models import Choice, Question, Questionnaire
 
 
 @receiver(reclassification_requested, dispatch_uid="qualification.reclassify_requested_leads")
@@ -17,6 +17,8 @@ def reclassify_requested_leads(sender, lead_ids, requested_by=None, **kwargs):
 
 @receiver(post_save, sender=Questionnaire, dispatch_uid="qualification.questionnaire_saved")
 @receiver(post_delete, sender=Questionnaire, dispatch_uid="qualification.questionnaire_deleted")
-def forget_current_questionnaire(sender, **kwargs):
-    """A questionnaire saved or deleted here is seen by this process's next post at once."""
-    selectors.questionnaire_forget_current()
+@receiver(post_save, sender=Question, dispatch_uid="qualification.question_saved")
+@receiver(post_save, sender=Choice, dispatch_uid="qualification.choice_saved")
+def forget_questionnaires(sender, **kwargs):
+    """A questionnaire changed here is seen by this process's next post at once."""
+    selectors.questionnaires_forget()

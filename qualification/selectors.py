@@ -6,7 +6,6 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Max, Prefetch
 from django.utils import translation
@@ -48,8 +47,9 @@ def _with_questions():
 #: Keyed by (id, version, updated_at): the admin edits a questionnaire's own fields only
 #: (which moves updated_at), and a changed questionnaire is a new version.
 _QUESTIONNAIRES: dict[tuple, Questionnaire] = {}
-#: The current one's key and until when (monotonic clock) it is trusted without a query.
-_CURRENT: dict[str, Any] = {}
+#: The current one and until when (monotonic clock) it is trusted without a query, as
+#: one tuple replaced whole (threads of one process read it without a lock).
+_current: tuple[float, Questionnaire | None] = (0.0, None)
 
 
 def questionnaire_current() -> Questionnaire | None:
@@ -59,9 +59,11 @@ def questionnaire_current() -> Questionnaire | None:
     ``QUALIFICATION_QUESTIONNAIRE_CACHE_SECONDS`` (then one small query to check the
     version); the questions and choices come from this process's cache of that version.
     """
+    global _current
     ttl = app_settings.QUESTIONNAIRE_CACHE_SECONDS
-    if ttl and _CURRENT.get("until", 0) > time.monotonic():
-        return _CURRENT["questionnaire"]
+    until, cached = _current
+    if ttl and until > time.monotonic():
+        return cached
     key = (
         Questionnaire.objects.filter(is_published=True)
         .order_by("-version")
@@ -77,13 +79,15 @@ def questionnaire_current() -> Questionnaire | None:
             _QUESTIONNAIRES.clear()
         _QUESTIONNAIRES[key] = questionnaire
     if ttl:
-        _CURRENT.update(questionnaire=questionnaire, until=time.monotonic() + ttl)
+        _current = (time.monotonic() + ttl, questionnaire)
     return questionnaire
 
 
-def questionnaire_forget_current(**_kwargs) -> None:
-    """Ask the database again next time (connected to saves of questionnaires)."""
-    _CURRENT.clear()
+def questionnaires_forget(**_kwargs) -> None:
+    """Read questionnaires from the database again (connected to their saves)."""
+    global _current
+    _current = (0.0, None)
+    _QUESTIONNAIRES_BY_ID.clear()
 
 
 _QUESTIONNAIRES_BY_ID: dict[int, Questionnaire] = {}

@@ -260,9 +260,16 @@ def submission_validate(
         serializer._context = context
         for name in ("_validated_data", "_errors", "_data"):
             serializer.__dict__.pop(name, None)
-    if serializer.is_valid():
-        return serializer.validated_data, {}
-    return None, serializer.errors
+    try:
+        if serializer.is_valid():
+            return serializer.validated_data, {}
+        return None, serializer.errors
+    finally:
+        # Keep no prospect's data in the thread between posts.
+        serializer.initial_data = None
+        serializer._kwargs.pop("data", None)
+        for name in ("_validated_data", "_errors", "_data"):
+            serializer.__dict__.pop(name, None)
 
 
 class SubmissionReceiptSerializer(serializers.Serializer):

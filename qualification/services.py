@@ -68,17 +68,27 @@ def _store_once(
     store: Callable[[], Submission], idempotency_key: str | None
 ) -> tuple[Submission, bool]:
     """Run ``store`` (one transaction), or return the submission that already has this key."""
-    for attempt in range(1, _STORE_ATTEMPTS + 1):
+
+    def attempt() -> tuple[Submission, bool]:
         if idempotency_key:
             first = submission_by_idempotency_key(idempotency_key)
             if first is not None:
                 return first, False
+        return store(), True
+
+    return _retrying_races(attempt, "Submission store")
+
+
+def _retrying_races(write: Callable[[], Any], what: str) -> Any:
+    """Run ``write`` (one transaction); a race on a unique row rolls it back whole, and
+    it runs again (it then finds the winner's row)."""
+    for attempt in range(1, _STORE_ATTEMPTS + 1):
         try:
-            return store(), True
+            return write()
         except IntegrityError:
             if attempt == _STORE_ATTEMPTS:
                 raise
-            logger.info("Submission store raced with another one (attempt %s); retrying", attempt)
+            logger.info("%s raced with another one (attempt %s); retrying", what, attempt)
     raise AssertionError("unreachable")
 
 
@@ -207,19 +217,6 @@ def submission_receive_spam(
     return _store_once(store, idempotency_key)
 
 
-def _retrying_races(write: Callable[[], Any], what: str) -> Any:
-    """Run ``write`` (one transaction); a race on a unique row rolls it back whole, and
-    it runs again (it then finds the winner's row)."""
-    for attempt in range(1, _STORE_ATTEMPTS + 1):
-        try:
-            return write()
-        except IntegrityError:
-            if attempt == _STORE_ATTEMPTS:
-                raise
-            logger.info("%s raced with another one (attempt %s); retrying", what, attempt)
-    raise AssertionError("unreachable")
-
-
 def submission_file_lead(*, submission_id: int) -> int | None:
     """File a stored submission under its contact and open lead; return the lead's id.
 
@@ -235,18 +232,14 @@ def submission_file_lead(*, submission_id: int) -> int | None:
 
     @transaction.atomic
     def write() -> int | None:
-        return _submission_file_lead(submission_id)
+        lead_id, _latest = _submission_file_lead_in_transaction(submission_id)
+        return lead_id
 
     return _retrying_races(write, f"Filing submission {submission_id}")
 
 
-def _submission_file_lead(submission_id: int) -> int | None:
-    lead_id, _latest = _submission_file_lead_in_transaction(submission_id, note_lead=True)
-    return lead_id
-
-
 def _submission_file_lead_in_transaction(
-    submission_id: int, *, note_lead: bool
+    submission_id: int, *, note_lead: bool = True
 ) -> tuple[int | None, bool]:
     """File the submission (see :func:`submission_file_lead`). Returns ``(lead id, whether
     it is the lead's latest submission)``; with ``note_lead=False`` the caller writes
@@ -265,7 +258,17 @@ def _submission_file_lead_in_transaction(
         )
     details, language = submission.details, submission.language
     contact, company, source = details["contact"], details["company"], details["source"]
-    questionnaire = questionnaire_by_id(submission.questionnaire_id)
+    # Filed out of order (two worker processes, a queue drained after an outage): a
+    # newer submission of this prospect already filed keeps its details on the contact
+    # and the lead.
+    newer_filed = (
+        Submission.objects.filter(
+            pk__gt=submission_id,
+            lead__contact__email=crm_services.normalize_email(contact["email"]),
+        )
+        .exclude(status=Submission.Status.SPAM)
+        .exists()
+    )
     person = crm_services.contact_upsert(
         email=contact["email"],
         first_name=contact["first_name"],
@@ -275,6 +278,8 @@ def _submission_file_lead_in_transaction(
         language=language,
         company_name=company["name"],
         company_website=company["website"],
+        update_details=not newer_filed,
+        savepoint=False,
     )
     lead, _created = crm_services.lead_open_or_attach(
         contact=person,
@@ -283,8 +288,12 @@ def _submission_file_lead_in_transaction(
         utm={key: source[key] for key in ("utm_source", "utm_medium", "utm_campaign")},
         referrer=source["referrer"],
         answers=submission.answers,
-        answers_display=answers_display(submission.answers, questionnaire),
+        answers_display=answers_display(
+            submission.answers, questionnaire_by_id(submission.questionnaire_id)
+        ),
         at=submission.created_at,
+        update_details=not newer_filed,
+        savepoint=False,
     )
     crm_services.consents_record(
         contact=person,
@@ -298,21 +307,16 @@ def _submission_file_lead_in_transaction(
     )
     if note_lead:
         Submission.objects.filter(pk=submission_id).update(lead=lead, updated_at=timezone.now())
-    # A newer submission of this prospect filed first keeps its answers on the lead.
-    newer = (
-        Submission.objects.filter(lead=lead, pk__gt=submission_id)
-        .exclude(status=Submission.Status.SPAM)
-        .order_by("-pk")
-        .values_list("answers", "questionnaire_id")
-        .first()
-    )
-    if newer is not None:
-        crm_services.lead_set_answers(
-            lead_id=lead.pk,
-            answers=newer[0],
-            answers_display=answers_display(newer[0], questionnaire_by_id(newer[1])),
-        )
-    return lead.pk, newer is None
+    return lead.pk, not newer_filed
+
+
+def _submission_file_lead_quietly(submission_id: int) -> None:
+    """File a submission that will not be classified now, so that the prospect is in
+    the CRM all the same (its classification failed, or waits for a ruleset)."""
+    try:
+        submission_file_lead(submission_id=submission_id)
+    except Exception:
+        logger.warning("Could not file submission %s", submission_id, exc_info=True)
 
 
 def submission_send_to_classify(*, submission_id: int, noted: bool = False) -> bool:
@@ -478,6 +482,8 @@ def submission_classify(*, submission_id: int) -> Classification | None:
             submission_id=submission_id,
             error=f"Gave up after {cap} attempts (the last run did not finish).",
         )
+        if lead_id is None:
+            _submission_file_lead_quietly(submission_id)
         return None
     try:
         if current is None:
@@ -504,6 +510,8 @@ def submission_classify(*, submission_id: int) -> Classification | None:
         return _retrying_races(write, f"Classifying submission {submission_id}")
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
+        if lead_id is None:
+            _submission_file_lead_quietly(submission_id)
         try:
             if attempts >= cap or not isinstance(exc, TRANSIENT_ERRORS):
                 _submission_give_up(submission_id=submission_id, error=error)
@@ -525,7 +533,8 @@ def _submission_record_classification(
                 **_classification_fields(outcome),
             )
     except IntegrityError:
-        # Another run got there first: its result stands.
+        # Another run got there first: its result stands (and the filing just done is noted).
+        Submission.objects.filter(pk=submission_id, lead__isnull=True).update(lead_id=lead_id)
         return Classification.objects.get(submission_id=submission_id, ruleset_id=ruleset_id)
     now = timezone.now()
     Submission.objects.filter(pk=submission_id).update(
@@ -536,7 +545,9 @@ def _submission_record_classification(
         last_error="",
     )
     if latest:
-        crm_services.lead_record_qualification(lead_id=lead_id, **_lead_fields(outcome))
+        crm_services.lead_record_qualification(
+            lead_id=lead_id, savepoint=False, **_lead_fields(outcome)
+        )
     return classification
 
 

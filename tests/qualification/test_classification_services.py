@@ -5,19 +5,20 @@ from __future__ import annotations
 import copy
 
 import pytest
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 
-from crm.models import LeadEvent
+from crm.models import Consent, Contact, Lead, LeadEvent
 from crm.services import lead_override_recommendation, lead_request_reclassification
 from qualification import scoring, services
 from qualification.models import Classification, Ruleset, Submission
-from qualification.selectors import ruleset_get_current
+from qualification.selectors import questionnaire_current, ruleset_get_current
 from qualification.tasks import classify_submission
 from tests.factories import (
     CONSULTANT_ANSWERS,
     TEXTBOOK_CMO_ANSWERS,
     AnsweredSubmissionFactory,
     NewLeadFactory,
+    submission_payload,
 )
 
 pytestmark = pytest.mark.django_db
@@ -467,3 +468,104 @@ def test_a_staff_request_from_the_crm_rescores_those_leads_with_the_current_rule
     other.refresh_from_db()
     assert (asked.recommendation, asked.ruleset_version) == ("fractional_cmo", 2)
     assert (other.recommendation, other.ruleset_version) == ("consultant", 1)
+
+
+# --- a submission as the intake stores it: the worker files it, then scores it ------------
+
+
+def receive(email: str = "josee@acme.ca", **answers):
+    """What the public intake stores: the submission alone, not filed under a lead yet."""
+    data = submission_payload(contact={"first_name": "Josée", "email": email})
+    submission, _ = services.submission_receive(
+        questionnaire=questionnaire_current(),
+        language="fr",
+        contact=data["contact"],
+        company=data["company"],
+        answers={**data["answers"], **answers},
+        consent=data["consent"],
+        source=data["source"],
+        channel=Submission.Channel.API,
+        payload=data,
+    )
+    return submission
+
+
+def test_the_worker_files_a_stored_submission_and_scores_it_in_one_go(
+    django_assert_max_num_queries,
+):
+    submission = receive()
+    services.submission_classify(submission_id=receive(email="warm@up.ca").pk)  # caches
+
+    with django_assert_max_num_queries(25):
+        classification = services.submission_classify(submission_id=submission.pk)
+
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.CLASSIFIED
+    assert submission.lead.contact.email == "josee@acme.ca"
+    assert submission.lead.recommendation == classification.recommendation
+    assert Consent.objects.filter(lead=submission.lead).count() == 2
+    # Run again (a redelivered message): nothing is filed twice.
+    services.submission_classify(submission_id=submission.pk)
+    assert Lead.objects.filter(contact__email="josee@acme.ca").get().submission_count == 1
+    assert Consent.objects.filter(lead=submission.lead).count() == 2
+
+
+def test_the_worker_retries_a_lost_race_on_a_new_email_and_joins_the_winner(monkeypatch):
+    submission = receive()
+    real_upsert = services.crm_services.contact_upsert
+    calls = []
+
+    def upsert_losing_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise IntegrityError("UNIQUE constraint failed: crm_contact.email")
+        return real_upsert(**kwargs)
+
+    monkeypatch.setattr(services.crm_services, "contact_upsert", upsert_losing_once)
+    services.submission_classify(submission_id=submission.pk)
+
+    assert len(calls) == 2
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.CLASSIFIED
+    assert Contact.objects.count() == 1
+
+
+def test_a_submission_that_cannot_be_scored_is_still_filed_for_staff():
+    submission = receive()
+    Ruleset.objects.update(status=Ruleset.Status.DRAFT)
+    with pytest.raises(services.NoPublishedRuleset):
+        services.submission_classify(submission_id=submission.pk)
+
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.FAILED
+    assert submission.lead.contact.email == "josee@acme.ca"
+    assert Consent.objects.filter(lead=submission.lead).count() == 2
+
+
+def test_an_older_submission_filed_late_keeps_the_newer_contact_details():
+    older = receive(context="older")
+    data = submission_payload(
+        contact={"first_name": "Josée-Anne", "email": "JOSEE@acme.ca", "phone": "514 555-0100"}
+    )
+    newer, _ = services.submission_receive(
+        questionnaire=questionnaire_current(),
+        language="en",
+        contact=data["contact"],
+        company={"name": "Acme renamed"},
+        answers={**data["answers"], "context": "newer"},
+        consent=data["consent"],
+        source={},
+        channel=Submission.Channel.API,
+        payload=data,
+    )
+    services.submission_classify(submission_id=newer.pk)
+    services.submission_classify(submission_id=older.pk)
+
+    lead = Lead.objects.get()
+    assert lead.submission_count == 2
+    assert lead.answers["context"] == "newer"
+    assert lead.language == "en"
+    assert lead.created_at == older.created_at  # the prospect first wrote with the older one
+    assert lead.recommendation  # scored from the newer answers, not hidden by the older
+    assert (lead.contact.first_name, lead.contact.phone) == ("Josée-Anne", "514 555-0100")
+    assert lead.company.name == "Acme renamed"

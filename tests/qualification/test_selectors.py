@@ -67,18 +67,21 @@ def test_the_current_questionnaire_is_trusted_for_a_few_seconds_then_asked_again
     from qualification import selectors
 
     settings.QUALIFICATION_QUESTIONNAIRE_CACHE_SECONDS = 5
-    selectors.questionnaire_forget_current()
+    selectors.questionnaires_forget()
     first = selectors.questionnaire_current()
     with django_assert_num_queries(0):
         assert selectors.questionnaire_current() is first
 
-    # Saving one in this process is seen at once.
-    first.title_en = "Which help do you need?"
-    first.save()
+    # Saving one in this process (another instance of it) is seen at once.
+    Questionnaire.objects.filter(pk=first.pk).update(title_en="Not seen yet")
+    assert selectors.questionnaire_current().title_en == first.title_en
+    changed = Questionnaire.objects.get(pk=first.pk)
+    changed.title_en = "Which help do you need?"
+    changed.save()
     assert selectors.questionnaire_current().title_en == "Which help do you need?"
 
     # Other processes find out when the delay is over.
-    selectors._CURRENT["until"] = 0
+    selectors._current = (0.0, None)
     with django_assert_num_queries(1):
         selectors.questionnaire_current()
-    selectors.questionnaire_forget_current()
+    selectors.questionnaires_forget()
