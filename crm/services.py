@@ -129,59 +129,36 @@ def lead_open_or_attach(
     utm = utm or {}
     now = at or timezone.now()
     with transaction.atomic(savepoint=savepoint):
-        return _lead_open_or_attach(
+        lead = (
+            Lead.objects.select_for_update().filter(contact=contact, stage__in=OPEN_STAGES).first()
+        )
+        if lead is not None:
+            lead.submission_count += 1
+            lead.last_returned_at = max(filter(None, [lead.last_returned_at, now]))
+            if update_details:
+                lead.language = language
+                if answers is not None:
+                    lead.answers = dict(answers)
+                    lead.answers_display = list(answers_display or [])
+            lead.created_at = min(lead.created_at, now)
+            lead.save()
+            LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.RETURNED, created_at=now)
+            return lead, False
+        lead = Lead.objects.create(
             contact=contact,
+            company=contact.company,
             language=language,
             source=source,
-            utm=utm,
-            referrer=referrer,
-            answers=answers,
-            answers_display=answers_display,
-            now=now,
-            update_details=update_details,
+            utm_source=utm.get("utm_source", "")[:200],
+            utm_medium=utm.get("utm_medium", "")[:200],
+            utm_campaign=utm.get("utm_campaign", "")[:200],
+            referrer=referrer[:500],
+            answers=dict(answers or {}),
+            answers_display=list(answers_display or []),
+            created_at=now,
         )
-
-
-def _lead_open_or_attach(
-    *,
-    contact: Contact,
-    language: str,
-    source: str,
-    utm: Mapping[str, str],
-    referrer: str,
-    answers: Mapping[str, Any] | None,
-    answers_display: list | None,
-    now: datetime,
-    update_details: bool,
-) -> tuple[Lead, bool]:
-    lead = Lead.objects.select_for_update().filter(contact=contact, stage__in=OPEN_STAGES).first()
-    if lead is not None:
-        lead.submission_count += 1
-        lead.last_returned_at = max(filter(None, [lead.last_returned_at, now]))
-        if update_details:
-            lead.language = language
-            if answers is not None:
-                lead.answers = dict(answers)
-                lead.answers_display = list(answers_display or [])
-        lead.created_at = min(lead.created_at, now)
-        lead.save()
-        LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.RETURNED, created_at=now)
-        return lead, False
-    lead = Lead.objects.create(
-        contact=contact,
-        company=contact.company,
-        language=language,
-        source=source,
-        utm_source=utm.get("utm_source", "")[:200],
-        utm_medium=utm.get("utm_medium", "")[:200],
-        utm_campaign=utm.get("utm_campaign", "")[:200],
-        referrer=referrer[:500],
-        answers=dict(answers or {}),
-        answers_display=list(answers_display or []),
-        created_at=now,
-    )
-    LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED, created_at=now)
-    return lead, True
+        LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED, created_at=now)
+        return lead, True
 
 
 def consents_record(
@@ -250,60 +227,35 @@ def lead_record_qualification(
     ``savepoint`` as in :func:`contact_upsert`.
     """
     with transaction.atomic(savepoint=savepoint):
-        return _lead_record_qualification(
-            lead_id=lead_id,
-            recommendation=recommendation,
-            alternative=alternative,
-            confidence=confidence,
-            fit_score=fit_score,
-            fit_grade=fit_grade,
-            needs_review=needs_review,
-            ruleset_version=ruleset_version,
-            classification=classification,
+        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        if lead is None:
+            return None
+        first_classification = lead.classified_at is None
+        lead.recommendation = recommendation
+        lead.alternative = alternative or ""
+        lead.confidence = confidence
+        lead.fit_score = fit_score
+        lead.fit_grade = fit_grade
+        lead.needs_review = needs_review
+        lead.ruleset_version = ruleset_version
+        lead.classification = dict(classification)
+        lead.classified_at = timezone.now()
+        lead.reviewed_by = None
+        lead.reviewed_at = None
+        lead.save(update_fields=[*QUALIFICATION_FIELDS, "reviewed_by", "reviewed_at", "updated_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.CLASSIFIED,
+            to_value=recommendation,
+            note=f"ruleset v{ruleset_version}",
         )
-
-
-def _lead_record_qualification(
-    *,
-    lead_id: int,
-    recommendation: str,
-    alternative: str | None,
-    confidence: float,
-    fit_score: int,
-    fit_grade: str,
-    needs_review: bool,
-    ruleset_version: int,
-    classification: Mapping[str, Any],
-) -> Lead | None:
-    lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
-    if lead is None:
-        return None
-    first_classification = lead.classified_at is None
-    lead.recommendation = recommendation
-    lead.alternative = alternative or ""
-    lead.confidence = confidence
-    lead.fit_score = fit_score
-    lead.fit_grade = fit_grade
-    lead.needs_review = needs_review
-    lead.ruleset_version = ruleset_version
-    lead.classification = dict(classification)
-    lead.classified_at = timezone.now()
-    lead.reviewed_by = None
-    lead.reviewed_at = None
-    lead.save(update_fields=[*QUALIFICATION_FIELDS, "reviewed_by", "reviewed_at", "updated_at"])
-    LeadEvent.objects.create(
-        lead=lead,
-        kind=LeadEvent.Kind.CLASSIFIED,
-        to_value=recommendation,
-        note=f"ruleset v{ruleset_version}",
-    )
-    if (
-        first_classification
-        and lead.practice_notified_at is None
-        and fit_score >= app_settings.NOTIFY_FIT_SCORE_AT_LEAST
-    ):
-        _notify_practice_after_commit(lead.pk)
-    return lead
+        if (
+            first_classification
+            and lead.practice_notified_at is None
+            and fit_score >= app_settings.NOTIFY_FIT_SCORE_AT_LEAST
+        ):
+            _notify_practice_after_commit(lead.pk)
+        return lead
 
 
 def lead_stage_change_problem(*, lead: Lead, stage: str, reason: str = "") -> str | None:

@@ -358,3 +358,25 @@ def file_pending_submissions() -> int:
         .values_list("pk", flat=True)
     )
     return sum(submission_file_lead(submission_id=pk) is not None for pk in list(pending))
+
+
+def receive_submission(payload: dict[str, Any] | None = None, **arguments: Any):
+    """What the public intake stores for ``payload`` (default: ``submission_payload()``):
+    ``services.submission_receive``'s ``(submission, created)``, through the API unless
+    ``channel`` says otherwise; other keyword arguments go to it as they are."""
+    from qualification.selectors import questionnaire_current
+    from qualification.services import submission_receive
+
+    payload = payload or submission_payload()
+    defaults = {
+        "questionnaire": questionnaire_current(),
+        "language": payload.get("language", "fr"),
+        "contact": payload["contact"],
+        "company": payload["company"],
+        "answers": payload["answers"],
+        "consent": payload["consent"],
+        "source": payload.get("source", {}),
+        "channel": Submission.Channel.API,
+        "payload": payload,
+    }
+    return submission_receive(**{**defaults, **arguments})

@@ -12,10 +12,9 @@ from celery import Celery, current_app
 from config.devservices import free_port
 from qualification import publish
 from qualification.models import Submission
-from qualification.selectors import questionnaire_current
-from qualification.services import CLASSIFY_TASK, submission_receive
+from qualification.services import CLASSIFY_TASK
 from tests.conftest import wait_for
-from tests.factories import submission_payload
+from tests.factories import receive_submission, submission_payload
 
 pytestmark = pytest.mark.integration
 
@@ -74,17 +73,7 @@ def test_an_unreachable_broker_raises_within_its_timeout():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_runs_what_the_intake_pushed(redis_up, celery_worker_process):
     data = submission_payload()
-    submission, _ = submission_receive(
-        questionnaire=questionnaire_current(),
-        language="fr",
-        contact=data["contact"],
-        company=data["company"],
-        answers=data["answers"],
-        consent=data["consent"],
-        source=data["source"],
-        channel=Submission.Channel.API,
-        payload=data,
-    )
+    submission, _ = receive_submission(data)
     wait_for(
         lambda: Submission.objects.get(pk=submission.pk).status == Submission.Status.CLASSIFIED,
         timeout=60,

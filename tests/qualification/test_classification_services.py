@@ -11,13 +11,14 @@ from crm.models import Consent, Contact, Lead, LeadEvent
 from crm.services import lead_override_recommendation, lead_request_reclassification
 from qualification import scoring, services
 from qualification.models import Classification, Ruleset, Submission
-from qualification.selectors import questionnaire_current, ruleset_get_current
+from qualification.selectors import ruleset_get_current
 from qualification.tasks import classify_submission
 from tests.factories import (
     CONSULTANT_ANSWERS,
     TEXTBOOK_CMO_ANSWERS,
     AnsweredSubmissionFactory,
     NewLeadFactory,
+    receive_submission,
     submission_payload,
 )
 
@@ -476,17 +477,7 @@ def test_a_staff_request_from_the_crm_rescores_those_leads_with_the_current_rule
 def receive(email: str = "josee@acme.ca", **answers):
     """What the public intake stores: the submission alone, not filed under a lead yet."""
     data = submission_payload(contact={"first_name": "Josée", "email": email})
-    submission, _ = services.submission_receive(
-        questionnaire=questionnaire_current(),
-        language="fr",
-        contact=data["contact"],
-        company=data["company"],
-        answers={**data["answers"], **answers},
-        consent=data["consent"],
-        source=data["source"],
-        channel=Submission.Channel.API,
-        payload=data,
-    )
+    submission, _ = receive_submission(data, answers={**data["answers"], **answers})
     return submission
 
 
@@ -547,16 +538,12 @@ def test_an_older_submission_filed_late_keeps_the_newer_contact_details():
     data = submission_payload(
         contact={"first_name": "Josée-Anne", "email": "JOSEE@acme.ca", "phone": "514 555-0100"}
     )
-    newer, _ = services.submission_receive(
-        questionnaire=questionnaire_current(),
+    newer, _ = receive_submission(
+        data,
         language="en",
-        contact=data["contact"],
         company={"name": "Acme renamed"},
         answers={**data["answers"], "context": "newer"},
-        consent=data["consent"],
         source={},
-        channel=Submission.Channel.API,
-        payload=data,
     )
     services.submission_classify(submission_id=newer.pk)
     services.submission_classify(submission_id=older.pk)

@@ -15,29 +15,28 @@ from qualification import services
 from qualification.consent import WORDINGS
 from qualification.models import Submission
 from qualification.selectors import questionnaire_current
-from tests.factories import VALID_ANSWERS, SubmissionFactory, submission_payload
+from tests.factories import (
+    VALID_ANSWERS,
+    SubmissionFactory,
+    receive_submission,
+    submission_payload,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def receive(**overrides):
-    payload = submission_payload()
-    arguments = {
-        "questionnaire": questionnaire_current(),
-        "language": "fr",
-        "contact": payload["contact"],
-        "company": payload["company"],
-        "answers": payload["answers"],
-        "consent": payload["consent"],
-        "source": payload["source"],
-        "channel": Submission.Channel.WEB_FORM,
-        "payload": payload,
-        "ip_address": "192.0.2.10",
-        "user_agent": "Firefox",
-        "consent_source": "https://leads.example/fr/questionnaire/",
-    }
-    arguments.update(overrides)
-    return services.submission_receive(**arguments)
+    """A web form submission, as the intake stores it."""
+    return receive_submission(
+        **{
+            "language": "fr",
+            "channel": Submission.Channel.WEB_FORM,
+            "ip_address": "192.0.2.10",
+            "user_agent": "Firefox",
+            "consent_source": "https://leads.example/fr/questionnaire/",
+            **overrides,
+        }
+    )
 
 
 @pytest.fixture
