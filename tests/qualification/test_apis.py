@@ -7,7 +7,6 @@ import uuid
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
 
 from crm.models import Company, Consent, Contact, Lead, LeadSource
 from qualification import services
@@ -22,7 +21,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/submissions/"
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 def post(client, payload, **headers):
@@ -46,22 +44,6 @@ def stored():
         model.__name__: model.objects.count()
         for model in (Company, Contact, Lead, Consent, Submission)
     }
-
-
-@pytest.fixture
-def no_send():
-    """The broker is not the subject here: record what would be sent instead."""
-    with mock.patch("qualification.services.submission_send_to_classify") as send:
-        yield send
-
-
-@pytest.fixture
-def throttle_cache(settings):
-    """A working cache for the throttle (unit tests have no Redis)."""
-    settings.CACHES = LOCMEM
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # --- a valid post ------------------------------------------------------------------

@@ -12,10 +12,8 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from unittest import mock
 
 import pytest
-from django.core.cache import cache
 
 from crm.models import Company, Consent, Contact, Lead
 from qualification.models import Submission
@@ -26,7 +24,6 @@ pytestmark = pytest.mark.django_db
 
 API_URL = "/api/v1/submissions/"
 FORM_URL = "/fr/questionnaire/"
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SCRIPT = "<script>alert('pwned')</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;"
 
@@ -39,22 +36,6 @@ def stored() -> dict[str, int]:
 
 
 NOTHING = {"Company": 0, "Contact": 0, "Lead": 0, "Consent": 0, "Submission": 0}
-
-
-@pytest.fixture
-def no_send():
-    """The broker is not the subject here: record what would be sent instead."""
-    with mock.patch("qualification.services.submission_send_to_classify") as send:
-        yield send
-
-
-@pytest.fixture
-def throttle_cache(settings):
-    """A working cache for the rate limit (unit tests have no Redis)."""
-    settings.CACHES = LOCMEM
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # --- the public API -----------------------------------------------------------------

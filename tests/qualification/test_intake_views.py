@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -15,12 +14,6 @@ from tests.factories import VALID_ANSWERS, SubmissionFactory, file_pending_submi
 from tests.qualification.test_forms import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def no_send():
-    with mock.patch("qualification.services.submission_send_to_classify") as send:
-        yield send
 
 
 def page(client, lang="fr", **query):

@@ -6,20 +6,9 @@ from unittest import mock
 
 import pytest
 import redis
-from django.core.cache import cache
 from django.test import RequestFactory
 
 from qualification.throttles import SubmissionRateThrottle, parse_rate
-
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-
-@pytest.fixture
-def locmem(settings):
-    settings.CACHES = LOCMEM
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def post(address: str = "192.0.2.1"):
@@ -39,7 +28,7 @@ def test_the_rate_is_read_in_drf_syntax():
     assert parse_rate("1000/day") == (1000, 86400)
 
 
-def test_past_the_allowance_a_post_waits_for_the_end_of_the_window(settings, locmem):
+def test_past_the_allowance_a_post_waits_for_the_end_of_the_window(settings, throttle_cache):
     settings.QUALIFICATION_SUBMISSION_RATE = "2/minute"
     start = 1_800_000_000.0  # a whole minute
     assert allowed(start + 10) == (True, None)
@@ -49,7 +38,7 @@ def test_past_the_allowance_a_post_waits_for_the_end_of_the_window(settings, loc
     assert wait == pytest.approx(15)
 
 
-def test_a_new_window_gives_a_fresh_allowance(settings, locmem):
+def test_a_new_window_gives_a_fresh_allowance(settings, throttle_cache):
     settings.QUALIFICATION_SUBMISSION_RATE = "1/minute"
     start = 1_800_000_000.0
     assert allowed(start + 1)[0] is True
@@ -57,7 +46,7 @@ def test_a_new_window_gives_a_fresh_allowance(settings, locmem):
     assert allowed(start + 60)[0] is True
 
 
-def test_each_address_is_counted_apart(settings, locmem):
+def test_each_address_is_counted_apart(settings, throttle_cache):
     settings.QUALIFICATION_SUBMISSION_RATE = "1/minute"
     start = 1_800_000_000.0
     assert allowed(start, "192.0.2.1")[0] is True
