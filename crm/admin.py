@@ -32,7 +32,13 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
 from .app_settings import app_settings
-from .forms import LeadAdminForm, MarkLostForm, MoveStageForm, StaffLanguageForm
+from .forms import (
+    LeadAdminForm,
+    MarkLostForm,
+    MoveStageForm,
+    ProposedChangesForm,
+    StaffLanguageForm,
+)
 from .models import (
     OPEN_STAGES,
     Activity,
@@ -41,6 +47,7 @@ from .models import (
     Contact,
     Lead,
     LeadEvent,
+    ProposedChange,
     Recommendation,
     StaffProfile,
     Stage,
@@ -380,6 +387,7 @@ class LeadAdmin(admin.ModelAdmin):
         "company_panel",
         "consents_panel",
         "answers_panel",
+        "proposed_changes_panel",
         "source",
         "utm_source",
         "utm_medium",
@@ -649,7 +657,16 @@ class LeadAdmin(admin.ModelAdmin):
             and self.has_change_permission(request, obj)
             else []
         )
+        proposals = (
+            [(_("Proposed changes"), {"fields": ["proposed_changes_panel"]})]
+            if obj is not None
+            and ProposedChange.objects.filter(
+                lead=obj, status=ProposedChange.Status.PENDING
+            ).exists()
+            else []
+        )
         return [
+            *proposals,
             (
                 _("Pipeline"),
                 {"fields": ["stage", "stage_reason", "lost_reason", "owner", "next_follow_up_at"]},
@@ -749,8 +766,50 @@ class LeadAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.review_view),
                 name="crm_lead_review",
             ),
+            path(
+                "<path:object_id>/proposed-changes/",
+                self.admin_site.admin_view(self.proposed_changes_view),
+                name="crm_lead_proposed_changes",
+            ),
             *super().get_urls(),
         ]
+
+    def proposed_changes_view(self, request, object_id):
+        """Accept or reject, field by field, what a later post gave differently."""
+        lead = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_change_permission(request, lead):
+            raise PermissionDenied
+        changes = selectors.lead_pending_changes(lead_id=lead.pk)
+        form = ProposedChangesForm(request.POST or None, changes=changes)
+        if request.method == "POST" and form.is_valid():
+            accepted, rejected = services.proposed_changes_decide(
+                lead=lead, accept=form.accepted(), reject=form.rejected(), by=request.user
+            )
+            self.message_user(
+                request,
+                gettext("%(accepted)d change(s) accepted, %(rejected)d rejected.")
+                % {"accepted": accepted, "rejected": rejected},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:crm_lead_change", args=[lead.pk]))
+        language = translation.get_language()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Proposed changes for %(lead)s")
+            % {"lead": lead.contact.full_name or lead.contact.email},
+            "opts": self.opts,
+            "lead": lead,
+            "form": form,
+            "items": [
+                (
+                    change,
+                    form[form.field_name(change)],
+                    selectors.proposed_change_rows(change, language),
+                )
+                for change in changes
+            ],
+        }
+        return TemplateResponse(request, "admin/crm/lead/proposed_changes.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "can_review": self.has_change_permission(request)}
@@ -820,6 +879,20 @@ class LeadAdmin(admin.ModelAdmin):
     def consents_panel(self, lead):
         consents = Consent.objects.filter(contact_id=lead.contact_id).order_by("-created_at")
         return self._render("admin/crm/lead/consents_panel.html", consents=consents)
+
+    @admin.display(description=_("to decide"))
+    def proposed_changes_panel(self, lead):
+        language = translation.get_language()
+        changes = selectors.lead_pending_changes(lead_id=lead.pk)
+        return self._render(
+            "admin/crm/lead/proposed_changes_panel.html",
+            rows=[
+                row
+                for change in changes
+                for row in selectors.proposed_change_rows(change, language)
+            ],
+            url=reverse("admin:crm_lead_proposed_changes", args=[lead.pk]),
+        )
 
     @admin.display(description=_("answers"))
     def answers_panel(self, lead):

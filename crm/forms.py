@@ -123,3 +123,41 @@ class MarkLostForm(ActionForm):
 
 class StaffLanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of my e-mails"), choices=Language.choices)
+
+
+class ProposedChangesForm(forms.Form):
+    """One choice per pending proposed change: accept it, reject it, or decide later."""
+
+    LATER, ACCEPT, REJECT = "later", "accept", "reject"
+
+    def __init__(self, *args, changes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.changes = list(changes)
+        for change in self.changes:
+            self.fields[self.field_name(change)] = forms.ChoiceField(
+                label=change.get_field_display(),
+                choices=[
+                    (self.ACCEPT, _("Accept")),
+                    (self.REJECT, _("Reject")),
+                    (self.LATER, _("Decide later")),
+                ],
+                initial=self.LATER,
+                widget=forms.RadioSelect,
+            )
+
+    @staticmethod
+    def field_name(change) -> str:
+        return f"change_{change.pk}"
+
+    def _with(self, decision: str) -> list[int]:
+        return [
+            change.pk
+            for change in self.changes
+            if self.cleaned_data.get(self.field_name(change)) == decision
+        ]
+
+    def accepted(self) -> list[int]:
+        return self._with(self.ACCEPT)
+
+    def rejected(self) -> list[int]:
+        return self._with(self.REJECT)

@@ -279,6 +279,8 @@ class LeadEvent(TimeStampedModel):
         REVIEWED = "reviewed", _("Recommendation reviewed")
         CLASSIFIED = "classified", _("Classified")
         RETURNED = "returned", _("Came back")
+        CHANGE_ACCEPTED = "change_accepted", _("Proposed change accepted")
+        CHANGE_REJECTED = "change_rejected", _("Proposed change rejected")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
@@ -362,6 +364,10 @@ class Consent(TimeStampedModel):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
+    # When it began to count. A consent given in a post for an address already known
+    # proves nothing about who sent it: it is kept as evidence, unconfirmed (null), and
+    # counts only once confirmed from that address.
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("consent")
@@ -393,3 +399,66 @@ class StaffProfile(TimeStampedModel):
 
     def __str__(self):
         return str(self.user)
+
+
+class ProposedChange(TimeStampedModel):
+    """A detail that a later post gave differently from what is stored, for staff to judge.
+
+    A post proves nothing about who sent it: for a person already known it never
+    replaces what they gave before. Each difference is kept here, field by field, until
+    a staff member accepts it (then it is applied) or rejects it. A newer proposal for
+    the same field replaces a pending one.
+    """
+
+    class Field(models.TextChoices):
+        FIRST_NAME = "contact.first_name", _("first name")
+        LAST_NAME = "contact.last_name", _("last name")
+        PHONE = "contact.phone", _("phone")
+        JOB_TITLE = "contact.job_title", _("job title")
+        LANGUAGE = "contact.language", _("language")
+        COMPANY_NAME = "company.name", _("company name")
+        COMPANY_WEBSITE = "company.website", _("company website")
+        ANSWERS = "lead.answers", _("answers to the questionnaire")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To decide")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        SUPERSEDED = "superseded", _("Replaced by a newer proposal")
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="proposed_changes"
+    )
+    field = models.CharField(_("field"), max_length=30, choices=Field.choices)
+    current = models.JSONField(_("value when proposed"), null=True, blank=True)
+    proposed = models.JSONField(_("proposed value"))
+    # Where it came from, e.g. "submission 6f1c…" (its public id): the crm does not know
+    # the apps that propose changes.
+    reference = models.CharField(_("from"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("proposed change")
+        verbose_name_plural = _("proposed changes")
+        ordering = ["lead", "field", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "field"],
+                condition=Q(status="pending"),
+                name="crm_proposed_change_one_pending_per_field",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_field_display()}: {self.get_status_display()}"

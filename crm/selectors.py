@@ -13,7 +13,17 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import OPEN_STAGES, Activity, Language, Lead, Recommendation, StaffProfile, Stage
+from .models import (
+    OPEN_STAGES,
+    Activity,
+    Consent,
+    Language,
+    Lead,
+    ProposedChange,
+    Recommendation,
+    StaffProfile,
+    Stage,
+)
 
 #: What the list and the dashboard call a lead with no recommendation yet.
 PENDING = "pending"
@@ -253,3 +263,71 @@ def staff_users() -> QuerySet:
     """Active staff members, the people a lead can be given to."""
     User = get_user_model()
     return User.objects.filter(is_staff=True, is_active=True).order_by(User.USERNAME_FIELD)
+
+
+def consent_in_force(*, contact_id: int, purpose: str) -> Consent | None:
+    """The consent that counts now for this purpose: the latest confirmed one (granted or
+    refused), or None when none was ever confirmed. Unconfirmed ones (given in a post for
+    an address already known) are evidence only."""
+    return (
+        Consent.objects.filter(contact_id=contact_id, purpose=purpose, confirmed_at__isnull=False)
+        .order_by("-confirmed_at", "-id")
+        .first()
+    )
+
+
+def lead_pending_changes(*, lead_id: int) -> list[ProposedChange]:
+    """The lead's proposed changes still to decide, in a stable order."""
+    return list(
+        ProposedChange.objects.filter(lead_id=lead_id, status=ProposedChange.Status.PENDING)
+        .select_related("lead")
+        .order_by("field", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class ProposedChangeRow:
+    """One line of a proposed change as staff read it: what is stored, what was posted."""
+
+    label: str
+    stored: str
+    proposed: str
+
+
+def _answers_in(value: Any, language: str) -> dict[str, tuple[str, str]]:
+    rows = (value or {}).get("answers_display") if isinstance(value, dict) else None
+    shown = {}
+    for row in rows or []:
+        if isinstance(row, dict):
+            shown[str(row.get("key", ""))] = (
+                _in_language(row.get("question"), language),
+                _in_language(row.get("answer"), language),
+            )
+    return shown
+
+
+def proposed_change_rows(change: ProposedChange, language: str) -> list[ProposedChangeRow]:
+    """What a proposed change would change, line by line in ``language``: one line for a
+    detail, one per question whose answer differs for the answers."""
+    language = (language or Language.FR)[:2]
+    if change.field != ProposedChange.Field.ANSWERS:
+        stored, proposed = change.current, change.proposed
+        if change.field == ProposedChange.Field.LANGUAGE:
+            labels = dict(Language.choices)
+            stored, proposed = labels.get(stored, stored), labels.get(proposed, proposed)
+        return [
+            ProposedChangeRow(
+                label=str(change.get_field_display()),
+                stored="" if stored is None else str(stored),
+                proposed="" if proposed is None else str(proposed),
+            )
+        ]
+    before = _answers_in(change.current, language)
+    after = _answers_in(change.proposed, language)
+    rows = []
+    for key in [*after, *(key for key in before if key not in after)]:
+        question, old = before.get(key, ("", ""))
+        new_question, new = after.get(key, ("", ""))
+        if old != new:
+            rows.append(ProposedChangeRow(label=new_question or question, stored=old, proposed=new))
+    return rows

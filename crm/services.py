@@ -26,6 +26,7 @@ from .models import (
     Lead,
     LeadEvent,
     LeadSource,
+    ProposedChange,
     Recommendation,
     StaffProfile,
     Stage,
@@ -49,7 +50,7 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def contact_upsert(
+def contact_find_or_create(
     *,
     email: str,
     first_name: str,
@@ -59,17 +60,17 @@ def contact_upsert(
     language: str = "fr",
     company_name: str,
     company_website: str = "",
-    update_details: bool = True,
     savepoint: bool = True,
-) -> Contact:
-    """Find the contact by normalized e-mail, or create it; newer details win.
+) -> tuple[Contact, bool]:
+    """The contact with this e-mail (normalized), or a new one with its company.
 
-    The company is the contact's own one: renamed in place when the prospect gives
-    another name, since a contact belongs to one company at a time here. With
-    ``update_details=False`` an existing contact is left as it is (the caller knows
-    these details are older than the stored ones). ``savepoint=False``, for a caller
-    that runs it inside its own transaction and retries that whole: no savepoint of
-    its own (two statements fewer), an error spoils the caller's transaction.
+    Returns ``(contact, created)``. An existing contact is returned as it is stored,
+    whatever details are given: a post proves nothing about who sent it, so it never
+    replaces what a known person gave before (issue 10). The caller proposes the
+    differences to staff instead (:func:`lead_propose_changes`). ``savepoint=False``,
+    for a caller that runs it inside its own transaction and retries that whole: no
+    savepoint of its own (two statements fewer), an error spoils the caller's
+    transaction.
     """
     email = normalize_email(email)
     with transaction.atomic(savepoint=savepoint):
@@ -79,30 +80,19 @@ def contact_upsert(
             .filter(email=email)
             .first()
         )
-        if contact is None:
-            company = Company.objects.create(name=company_name, website=company_website)
-            return Contact.objects.create(
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-                phone=phone,
-                job_title=job_title,
-                language=language,
-                company=company,
-            )
-        if not update_details:
-            return contact
-        company = contact.company
-        company.name = company_name
-        company.website = company_website or company.website
-        company.save(update_fields=["name", "website", "updated_at"])
-        contact.first_name = first_name
-        contact.last_name = last_name or contact.last_name
-        contact.phone = phone or contact.phone
-        contact.job_title = job_title or contact.job_title
-        contact.language = language
-        contact.save()
-        return contact
+        if contact is not None:
+            return contact, False
+        company = Company.objects.create(name=company_name, website=company_website)
+        contact = Contact.objects.create(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            job_title=job_title,
+            language=language,
+            company=company,
+        )
+        return contact, True
 
 
 def lead_open_or_attach(
@@ -115,16 +105,15 @@ def lead_open_or_attach(
     answers: Mapping[str, Any] | None = None,
     answers_display: list | None = None,
     at: datetime | None = None,
-    update_details: bool = True,
     savepoint: bool = True,
 ) -> tuple[Lead, bool]:
     """Return the contact's open lead (noting that they came back) or a new one.
 
     ``at`` is when the prospect wrote (default now): the new lead's creation time, or
-    when they came back. With ``update_details=False`` (an older submission filed after
-    a newer one) the open lead keeps its language and answers, and only counts the
-    visit; its creation time moves back to ``at`` if that is earlier. ``savepoint`` as
-    in :func:`contact_upsert`. Returns ``(lead, created)``.
+    when they came back. An open lead keeps its language and answers (a later post's
+    answers are proposed to staff, see :func:`lead_propose_changes`) and only counts the
+    visit; its creation time moves back to ``at`` if that is earlier (a submission filed
+    late). ``savepoint`` as in :func:`contact_find_or_create`. Returns ``(lead, created)``.
     """
     utm = utm or {}
     now = at or timezone.now()
@@ -135,13 +124,10 @@ def lead_open_or_attach(
         if lead is not None:
             lead.submission_count += 1
             lead.last_returned_at = max(filter(None, [lead.last_returned_at, now]))
-            if update_details:
-                lead.language = language
-                if answers is not None:
-                    lead.answers = dict(answers)
-                    lead.answers_display = list(answers_display or [])
             lead.created_at = min(lead.created_at, now)
-            lead.save()
+            lead.save(
+                update_fields=["submission_count", "last_returned_at", "created_at", "updated_at"]
+            )
             LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.RETURNED, created_at=now)
             return lead, False
         lead = Lead.objects.create(
@@ -161,6 +147,142 @@ def lead_open_or_attach(
         return lead, True
 
 
+def _stored_value(lead: Lead, field: str) -> Any:
+    """The value a proposed change would replace, as stored now."""
+    if field == ProposedChange.Field.ANSWERS:
+        return {"answers": lead.answers, "answers_display": lead.answers_display}
+    owner_name, _dot, name = field.partition(".")
+    owner = lead.contact if owner_name == "contact" else lead.contact.company
+    return getattr(owner, name)
+
+
+def _same(field: str, stored: Any, proposed: Any) -> bool:
+    if field == ProposedChange.Field.ANSWERS:
+        return (stored or {}).get("answers") == (proposed or {}).get("answers")
+    if isinstance(stored, str) and isinstance(proposed, str):
+        return stored.strip().casefold() == proposed.strip().casefold()
+    return stored == proposed
+
+
+def lead_propose_changes(
+    *,
+    lead: Lead,
+    proposed: Mapping[str, Any],
+    reference: str = "",
+    at: datetime | None = None,
+    notify: bool = True,
+) -> list[ProposedChange]:
+    """Keep what a later post gave differently as proposed changes, one per field.
+
+    ``proposed`` maps :class:`ProposedChange.Field` values to what the post gave; an
+    empty value proposes nothing (a blank phone is not a wish to erase it), and a value
+    equal to the stored one (case and spaces aside) neither. A pending proposal for the
+    same field is replaced (marked superseded). With ``notify`` the lead's owner (the
+    practice when nobody owns it) is told, once the transaction commits, that the
+    prospect came back. Nothing stored is changed: staff decide with
+    :func:`proposed_changes_decide`. Returns the new proposals.
+    """
+    now = at or timezone.now()
+    created: list[ProposedChange] = []
+    with transaction.atomic():
+        for field, value in proposed.items():
+            if field not in ProposedChange.Field.values:
+                raise ValueError(f"Unknown field {field!r}")
+            if value in (None, "", {}, []):
+                continue
+            stored = _stored_value(lead, field)
+            if _same(field, stored, value):
+                continue
+            ProposedChange.objects.filter(
+                lead=lead, field=field, status=ProposedChange.Status.PENDING
+            ).update(status=ProposedChange.Status.SUPERSEDED, updated_at=now)
+            created.append(
+                ProposedChange.objects.create(
+                    lead=lead,
+                    field=field,
+                    current=stored,
+                    proposed=value,
+                    reference=reference[:100],
+                    created_at=now,
+                )
+            )
+        if notify:
+            _notify_return_after_commit(lead.pk, len(created))
+    return created
+
+
+def _apply_change(lead: Lead, change: ProposedChange) -> None:
+    if change.field == ProposedChange.Field.ANSWERS:
+        value = change.proposed or {}
+        lead.answers = dict(value.get("answers") or {})
+        lead.answers_display = list(value.get("answers_display") or [])
+        lead.save(update_fields=["answers", "answers_display", "updated_at"])
+        from .signals import lead_answers_adopted
+
+        lead_answers_adopted.send(sender=Lead, lead=lead, reference=change.reference)
+        return
+    owner_name, _dot, name = change.field.partition(".")
+    owner = lead.contact if owner_name == "contact" else lead.contact.company
+    setattr(owner, name, change.proposed)
+    owner.full_clean(validate_unique=False, validate_constraints=False)
+    owner.save(update_fields=[name, "updated_at"])
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return _("(new answers)")
+    return str(value or "")[:200]
+
+
+@transaction.atomic
+def proposed_changes_decide(
+    *,
+    lead: Lead,
+    accept: Iterable[int] = (),
+    reject: Iterable[int] = (),
+    by: AbstractBaseUser,
+) -> tuple[int, int]:
+    """Accept (apply) or reject a lead's pending proposed changes, by id; the history
+    records each decision with who made it. Accepting the answers puts them on the lead
+    and asks the app that proposed them (``crm.signals.lead_answers_adopted``) to bring
+    their result too. Ids that are not pending proposals of this lead are ignored.
+    Returns ``(accepted, rejected)``.
+    """
+    accept, reject = set(accept), set(reject) - set(accept)
+    lead = (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("contact__company")
+        .get(pk=lead.pk)
+    )
+    changes = list(
+        ProposedChange.objects.select_for_update()
+        .filter(lead=lead, status=ProposedChange.Status.PENDING, pk__in=accept | reject)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    counts = [0, 0]
+    for change in changes:
+        accepted = change.pk in accept
+        if accepted:
+            _apply_change(lead, change)
+        change.status = (
+            ProposedChange.Status.ACCEPTED if accepted else ProposedChange.Status.REJECTED
+        )
+        change.decided_by = by
+        change.decided_at = now
+        change.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.CHANGE_ACCEPTED if accepted else LeadEvent.Kind.CHANGE_REJECTED,
+            from_value=_shown(change.current),
+            to_value=_shown(change.proposed),
+            note=str(change.get_field_display()),
+            by=by,
+        )
+        counts[0 if accepted else 1] += 1
+    return counts[0], counts[1]
+
+
 def consents_record(
     *,
     contact: Contact,
@@ -171,9 +293,16 @@ def consents_record(
     user_agent: str = "",
     source: str = "",
     given_at: datetime | None = None,
+    confirmed: bool = True,
 ) -> list[Consent]:
     """Keep the evidence of several consents given at once, in one insert: ``given`` maps
-    each purpose to its ``granted``, ``wording_version`` and ``wording`` (as shown)."""
+    each purpose to its ``granted``, ``wording_version`` and ``wording`` (as shown).
+
+    ``confirmed=False`` for consents that may not count yet: given in a post for an
+    address already known, which proves nothing about who sent it. They are kept as
+    evidence with no ``confirmed_at`` and change nothing in force
+    (:func:`crm.selectors.consent_in_force`).
+    """
     at = given_at or timezone.now()
     return Consent.objects.bulk_create(
         Consent(
@@ -189,6 +318,7 @@ def consents_record(
             ip_address=ip_address,
             user_agent=user_agent[:300],
             source=source[:300],
+            confirmed_at=at if confirmed else None,
         )
         for purpose, consent in given.items()
     )
@@ -224,7 +354,7 @@ def lead_record_qualification(
     """Store what the rules computed on the lead. Returns None if the lead is gone.
 
     A new computation clears an earlier person's review: they reviewed another result.
-    ``savepoint`` as in :func:`contact_upsert`.
+    ``savepoint`` as in :func:`contact_find_or_create`.
     """
     with transaction.atomic(savepoint=savepoint):
         lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
@@ -438,6 +568,47 @@ def _notify_practice_after_commit(lead_id: int) -> None:
         notify_new_lead.delay(lead_id)
 
     transaction.on_commit(send_notify_new_lead, robust=True)
+
+
+def _notify_return_after_commit(lead_id: int, changes: int) -> None:
+    """Queue the "your prospect came back" e-mail once the transaction commits (a broker
+    that is down is logged, not raised, as for :func:`_notify_practice_after_commit`)."""
+    from .tasks import notify_returning_prospect
+
+    def send_notify_returning_prospect() -> None:
+        notify_returning_prospect.delay(lead_id, changes)
+
+    transaction.on_commit(send_notify_returning_prospect, robust=True)
+
+
+def lead_notify_return(*, lead_id: int, changes: int = 0) -> bool:
+    """Tell the lead's owner (the practice's address when nobody owns it) that the
+    prospect posted the questionnaire again, with how many changes they proposed.
+
+    In the owner's language. Returns True when an e-mail went out, False when the lead
+    is gone or there is nobody to tell.
+    """
+    from .selectors import staff_language
+
+    lead = Lead.objects.select_related("contact", "company", "owner").filter(pk=lead_id).first()
+    if lead is None:
+        return False
+    if lead.owner_id and lead.owner.email:
+        recipient, language = lead.owner.email, staff_language(lead.owner)
+    elif app_settings.PRACTICE_EMAIL:
+        recipient, language = app_settings.PRACTICE_EMAIL, app_settings.PRACTICE_LANGUAGE
+    else:
+        return False
+    with translation.override(language):
+        context = {
+            "lead": lead,
+            "changes": changes,
+            "lead_url": _absolute_url(reverse("admin:crm_lead_change", args=[lead.pk])),
+        }
+        subject = render_to_string("crm/email/returning_prospect_subject.txt", context).strip()
+        body = render_to_string("crm/email/returning_prospect.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    return True
 
 
 def _absolute_url(path: str) -> str:

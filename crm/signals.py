@@ -5,3 +5,8 @@ from django.dispatch import Signal
 #: Sent by staff actions that ask for a lead's answers to be scored again.
 #: Arguments: ``lead_ids`` (list of int), ``requested_by`` (user or None).
 reclassification_requested = Signal()
+
+#: Sent when staff accept a later post's answers for a lead (a proposed change). The app
+#: that proposed them brings the result computed from them onto the lead.
+#: Arguments: ``lead`` (the Lead), ``reference`` (the proposal's reference, as given).
+lead_answers_adopted = Signal()

@@ -11,14 +11,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
+from crm.parsers import StrictJSONParser
+
+from . import idempotency, selectors, services
 from .app_settings import app_settings
+from .idempotency import IdempotencyKeyReused
 from .intake import honeypot_filled, submission_language
 from .models import Submission
 from .serializers import (
@@ -31,38 +33,11 @@ from .serializers import (
 from .throttles import SubmissionRateThrottle
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
-#: A submission is four levels deep at most (body, answers, a question, its choices).
-MAX_JSON_DEPTH = 16
 
 
-class SubmissionJSONParser(JSONParser):
-    """DRF's JSON parser, refusing a body nested deeper than ``MAX_JSON_DEPTH`` as malformed.
-
-    Python's decoder gives up on a few thousand nested brackets with a RecursionError
-    (a 500 from a 40 KiB body); anything far deeper than a submission is refused first.
-    """
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            data = super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise ParseError(_("JSON parse error - the body is nested too deeply.")) from exc
-        if _depth(data) > MAX_JSON_DEPTH:
-            raise ParseError(_("JSON parse error - the body is nested too deeply."))
-        return data
-
-
-def _depth(data) -> int:
-    """How deep JSON containers nest in ``data`` (iterative: no recursion to exhaust)."""
-    deepest, stack = 0, [(data, 1)]
-    while stack:
-        value, level = stack.pop()
-        if isinstance(value, dict | list):
-            deepest = max(deepest, level)
-            if level <= MAX_JSON_DEPTH:
-                children = value.values() if isinstance(value, dict) else value
-                stack.extend((child, level + 1) for child in children)
-    return deepest
+class SubmissionJSONParser(StrictJSONParser):
+    """The strict JSON parser (duplicate keys, deep nesting and text that cannot be
+    stored are refused: see ``crm.parsers``), for the public submission endpoint."""
 
 
 class PublicApi(APIView):
@@ -115,12 +90,18 @@ class SubmissionCreateApi(PublicApi):
                 "Idempotency-Key",
                 str,
                 location=OpenApiParameter.HEADER,
-                description="A retry with the same key gets the first answer again.",
+                description=(
+                    "A retry with the same key and body gets the first answer again (for 24 "
+                    "hours, per client); the same key with another body gets 422."
+                ),
             )
         ],
         responses={
             202: SubmissionReceiptSerializer,
             400: OpenApiResponse(description="Field-level errors in the submission's language."),
+            422: OpenApiResponse(
+                description="The Idempotency-Key was already used with a different body."
+            ),
             413: OpenApiResponse(description="The body is over 64 KiB."),
             429: OpenApiResponse(description="Too many posts; see Retry-After."),
             503: OpenApiResponse(description="No questionnaire is published yet."),
@@ -132,13 +113,17 @@ class SubmissionCreateApi(PublicApi):
         if _too_big(request):
             return _payload_too_large()
         key = request.headers.get("Idempotency-Key", "").strip() or None
-        if key and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        if key and (
+            len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not (key.isascii() and key.isprintable())
+        ):
             return Response(
-                {"idempotency_key": [_("Use a key of at most 200 characters.")]},
+                {
+                    "idempotency_key": [
+                        _("Use a key of at most 200 printable ASCII characters, such as a UUID.")
+                    ]
+                },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        if key and (first := selectors.submission_by_idempotency_key(key)) is not None:
-            return _answer(request, first, replayed=True)
         try:
             payload = request.data
         except RequestDataTooBig:
@@ -151,21 +136,33 @@ class SubmissionCreateApi(PublicApi):
             getattr(request, "LANGUAGE_CODE", None),
         )
         ip_address, user_agent = _client(request)
+        key_use = idempotency.for_request(
+            key=key, client=SubmissionRateThrottle().get_ident(request), body=payload
+        )
         with translation.override(language):
+            if key_use is not None:
+                first = selectors.submission_by_idempotency_key(
+                    key=key_use.key, scope=key_use.scope
+                )
+                if first is not None:
+                    if first.idempotency_fingerprint != key_use.fingerprint:
+                        return _key_reused()
+                    return _answer(request, first, replayed=True)
             if honeypot_filled(payload):
-                submission, created = services.submission_receive_spam(
+                # Spam takes no key: a real post with the same key is never lost behind it.
+                submission = services.submission_receive_spam(
                     questionnaire=questionnaire,
                     language=language,
                     channel=Submission.Channel.API,
                     payload=payload,
                     ip_address=ip_address,
                     user_agent=user_agent,
-                    idempotency_key=key,
                 )
-            else:
-                data, errors = submission_validate(payload, questionnaire=questionnaire)
-                if data is None:
-                    return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+                return _answer(request, submission, replayed=False)
+            data, errors = submission_validate(payload, questionnaire=questionnaire)
+            if data is None:
+                return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            try:
                 submission, created = services.submission_receive(
                     questionnaire=questionnaire,
                     language=language,
@@ -179,9 +176,26 @@ class SubmissionCreateApi(PublicApi):
                     ip_address=ip_address,
                     user_agent=user_agent,
                     consent_source=_api_source(request),
-                    idempotency_key=key,
+                    idempotency=key_use,
                 )
+            except IdempotencyKeyReused:
+                return _key_reused()
         return _answer(request, submission, replayed=not created)
+
+
+def _key_reused() -> Response:
+    """The IETF Idempotency-Key draft's answer to a key reused with another body."""
+    return Response(
+        {
+            "idempotency_key": [
+                _(
+                    "This Idempotency-Key was already used for a different submission. "
+                    "Use a new key for new answers; send the same body again to retry."
+                )
+            ]
+        },
+        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+    )
 
 
 class SubmissionStatusApi(PublicApi):

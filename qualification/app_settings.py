@@ -25,6 +25,21 @@ class AppSettings:
         return self._get("MAX_SUBMISSION_BYTES", 64 * 1024)
 
     @property
+    def IDEMPOTENCY_KEY_HOURS(self) -> int:
+        """How long an ``Idempotency-Key`` (or the web form's token) is remembered."""
+        return self._get("IDEMPOTENCY_KEY_HOURS", 24)
+
+    @property
+    def SPAM_EXCERPT_CHARS(self) -> int:
+        """How much of a spam post (caught by the honeypot) is kept for staff to see."""
+        return self._get("SPAM_EXCERPT_CHARS", 2000)
+
+    @property
+    def SPAM_RETENTION_DAYS(self) -> int:
+        """Spam is deleted this many days after it came in (a daily task)."""
+        return self._get("SPAM_RETENTION_DAYS", 30)
+
+    @property
     def SHOW_RESULT_TO_PROSPECT(self) -> bool:
         """Whether the thank-you page and the status API show the recommendation."""
         return self._get("SHOW_RESULT_TO_PROSPECT", False)

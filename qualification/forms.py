@@ -221,6 +221,15 @@ class QuestionnaireForm(forms.Form):
             return key
         return None
 
+    def posted(self) -> dict[str, list[str]]:
+        """What was posted, as the idempotency fingerprint sees it: every field but the
+        form's own tokens."""
+        return {
+            name: values
+            for name, values in sorted(self.data.lists())
+            if name not in ("csrfmiddlewaretoken", "submission_token")
+        }
+
     def is_spam(self) -> bool:
         return honeypot_filled(self.data)
 

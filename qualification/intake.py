@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crm.text import has_control_characters
+
 from .models import Question, Questionnaire
 
 #: The field a person never sees (and a bot fills in). Same name in the form and the API.
@@ -57,6 +59,13 @@ def _question_errors(question: Question, value: Any) -> list[str]:
     if question.kind == Question.Kind.TEXT:
         if not isinstance(value, str):
             return [_("Expected text.")]
+        if has_control_characters(value):
+            return [
+                _(
+                    "Remove the invisible control characters from this answer (line breaks "
+                    "and tabs are fine)."
+                )
+            ]
         length = len(value.strip())
         if question.max_length and length > question.max_length:
             return [

@@ -185,9 +185,16 @@ class Submission(TimeStampedModel):
     classified_at = models.DateTimeField(_("classified"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
-    idempotency_key = models.CharField(
-        _("idempotency key"), max_length=200, null=True, blank=True, unique=True
-    )
+    # Whether the lead's answers (and so its result) are this submission's: those of the
+    # submission that opened the lead, or of a later one whose answers staff accepted.
+    # A later post for a known person is classified on its own, but proves nothing about
+    # who sent it, so it changes nothing on the lead until then (issue 10).
+    answers_adopted = models.BooleanField(_("answers in force on the lead"), default=True)
+    # IETF Idempotency-Key draft: the key is the client's (``idempotency_scope``, a hash
+    # of who sent it), remembered with a fingerprint of the body for 24 hours.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True)
+    idempotency_scope = models.CharField(_("idempotency scope"), max_length=64, blank=True)
+    idempotency_fingerprint = models.CharField(_("request fingerprint"), max_length=64, blank=True)
     # The first answer given, replayed as is for a retried post with the same key.
     first_response = models.JSONField(_("first response"), null=True, blank=True)
 
@@ -199,6 +206,11 @@ class Submission(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(status="classified") | Q(lead__isnull=False),
                 name="qualification_submission_classified_has_lead",
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_scope", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="qualification_submission_idempotency_key_per_client",
             ),
         ]
 

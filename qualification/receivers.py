@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from crm.signals import reclassification_requested
+from crm.signals import lead_answers_adopted, reclassification_requested
 
 from . import selectors, services
 from .models import Choice, Question, Questionnaire
@@ -13,6 +13,12 @@ from .models import Choice, Question, Questionnaire
 def reclassify_requested_leads(sender, lead_ids, requested_by=None, **kwargs):
     """Staff asked for these leads to be scored again: re-score them with the current rules."""
     services.leads_reclassify(lead_ids=lead_ids)
+
+
+@receiver(lead_answers_adopted, dispatch_uid="qualification.answers_adopted")
+def adopt_submission_answers(sender, lead, reference, **kwargs):
+    """Staff accepted a later submission's answers for a lead: its result goes on the lead."""
+    services.submission_adopt_answers(lead=lead, public_id=reference)
 
 
 @receiver(post_save, sender=Questionnaire, dispatch_uid="qualification.questionnaire_saved")

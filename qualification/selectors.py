@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from . import scoring
 from .app_settings import app_settings
-from .models import Choice, Question, Questionnaire, Ruleset, Submission
+from .idempotency import remembered_since
+from .models import Choice, Classification, Question, Questionnaire, Ruleset, Submission
 
 #: How the recommendation is named and explained to a prospect (not the staff's words).
 PROSPECT_RECOMMENDATIONS = {
@@ -108,8 +109,12 @@ def questionnaire_by_id(pk: int) -> Questionnaire:
     return questionnaire
 
 
-def submission_by_idempotency_key(key: str) -> Submission | None:
-    return Submission.objects.filter(idempotency_key=key).first()
+def submission_by_idempotency_key(*, key: str, scope: str) -> Submission | None:
+    """The submission this client (``scope``) stored with this key while keys are
+    remembered, or None (see :mod:`qualification.idempotency`)."""
+    return Submission.objects.filter(
+        idempotency_scope=scope, idempotency_key=key, created_at__gte=remembered_since()
+    ).first()
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,17 @@ def submission_for_prospect(*, public_id: uuid.UUID) -> ProspectView | None:
         and submission.lead is not None
     ):
         return view
-    recommendation = submission.lead.recommendation_in_force
+    if submission.answers_adopted:
+        recommendation = submission.lead.recommendation_in_force
+    else:
+        # A later post for a known address shows its own result, never the lead's (which
+        # may hold a person's override about someone else's answers).
+        recommendation = (
+            Classification.objects.filter(submission=submission)
+            .order_by("-pk")
+            .values_list("recommendation", flat=True)
+            .first()
+        )
     if recommendation not in PROSPECT_RECOMMENDATIONS:
         return view
     label, description = PROSPECT_RECOMMENDATIONS[recommendation]
@@ -221,9 +236,10 @@ def questionnaire_answer_keys() -> dict[str, frozenset[str]]:
 
 
 def submissions_latest_per_lead(*, lead_ids: Iterable[int]) -> dict[int, int]:
-    """Lead id -> id of its latest submission that is not spam (leads without one are left out)."""
+    """Lead id -> id of its latest submission whose answers are the lead's (leads without one
+    are left out)."""
     return dict(
-        Submission.objects.filter(lead_id__in=list(lead_ids))
+        Submission.objects.filter(lead_id__in=list(lead_ids), answers_adopted=True)
         .exclude(status=Submission.Status.SPAM)
         .values("lead_id")
         .annotate(latest=Max("id"))

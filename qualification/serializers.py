@@ -15,8 +15,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.text import without_control_characters
+
 from . import consent
-from .intake import HONEYPOT_FIELD, validate_answers
+from .intake import HONEYPOT_FIELD, LANGUAGES, validate_answers
 from .models import Question, Questionnaire
 
 
@@ -32,7 +34,10 @@ class TruncatedCharField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        return super().to_internal_value(data)[: self.keep]
+        # Control characters are removed, never a reason to refuse (see crm.text).
+        return without_control_characters(super().to_internal_value(data), allowed=frozenset())[
+            : self.keep
+        ]
 
     def validate_empty_values(self, data):
         is_empty, value = super().validate_empty_values(data)
@@ -139,12 +144,38 @@ class CompanyInSerializer(StrictSerializer):
         return value
 
 
+class JSONBooleanField(serializers.BooleanField):
+    """A consent is JSON ``true`` or ``false``: nothing else (``"yes"``, ``1``, ``"on"``) is
+    taken as agreeing to anything."""
+
+    default_error_messages = {"invalid": _("Send true or false (a JSON boolean).")}
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid")
+
+
+class LanguageField(LineField):
+    """``fr`` or ``en`` (a regional tag such as ``fr-CA`` counts as its language); left out
+    or empty, the Accept-Language header decides. Any other value is refused."""
+
+    default_error_messages = {"unknown": _("Use fr (French) or en (English).")}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        primary = value.replace("_", "-").split("-", 1)[0].lower()
+        if value and primary not in LANGUAGES:
+            self.fail("unknown")
+        return primary if value else value
+
+
 class ConsentInSerializer(StrictSerializer):
-    contact = serializers.BooleanField(
+    contact = JSONBooleanField(
         help_text="Must be true: the prospect agrees to be contacted about this request.",
         error_messages={"required": _("Please agree to be contacted so we can reply to you.")},
     )
-    marketing = serializers.BooleanField(
+    marketing = JSONBooleanField(
         required=False,
         default=False,
         help_text="Optional, false unless the prospect ticked it: marketing e-mails (CASL).",
@@ -206,10 +237,11 @@ class SubmissionInSerializer(StrictSerializer):
 
     # Needs context={"questionnaire": <Questionnaire with its questions prefetched>}.
 
-    language = LineField(
+    language = LanguageField(
         required=False,
         allow_blank=True,
-        max_length=10,
+        allow_null=True,
+        max_length=20,
         help_text="fr or en; otherwise the Accept-Language header decides, else fr.",
     )
     contact = ContactInSerializer()

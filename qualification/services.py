@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,11 +27,13 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from crm import services as crm_services
-from crm.models import Lead, LeadSource
+from crm.models import Lead, LeadSource, ProposedChange
+from crm.text import cleaned, without_control_characters
 
 from . import publish, scoring
 from .app_settings import app_settings
 from .consent import WORDINGS
+from .idempotency import IdempotencyKey, IdempotencyKeyReused, remembered_since
 from .intake import answers_display, clean_answers
 from .models import Classification, Questionnaire, Ruleset, Submission
 from .selectors import (
@@ -65,18 +69,40 @@ def _first_response(submission: Submission) -> dict[str, Any]:
 
 
 def _store_once(
-    store: Callable[[], Submission], idempotency_key: str | None
+    store: Callable[[], Submission], idempotency: IdempotencyKey | None
 ) -> tuple[Submission, bool]:
-    """Run ``store`` (one transaction), or return the submission that already has this key."""
+    """Run ``store`` (one transaction), or return the submission this client already
+    stored with this key (raising IdempotencyKeyReused when it came with another body)."""
 
     def attempt() -> tuple[Submission, bool]:
-        if idempotency_key:
-            first = submission_by_idempotency_key(idempotency_key)
+        if idempotency is not None:
+            first = submission_by_idempotency_key(key=idempotency.key, scope=idempotency.scope)
             if first is not None:
+                if first.idempotency_fingerprint != idempotency.fingerprint:
+                    raise IdempotencyKeyReused(idempotency.key)
                 return first, False
         return store(), True
 
     return _retrying_races(attempt, "Submission store")
+
+
+def _forget_expired_key(idempotency: IdempotencyKey) -> None:
+    """Free this client's key if it was last used longer ago than keys are remembered
+    (run inside the storing transaction, before the insert that takes the key)."""
+    Submission.objects.filter(
+        idempotency_scope=idempotency.scope,
+        idempotency_key=idempotency.key,
+        created_at__lt=remembered_since(),
+    ).update(idempotency_key=None)
+
+
+def _take_key(submission: Submission, idempotency: IdempotencyKey | None) -> None:
+    if idempotency is None:
+        return
+    submission.idempotency_key = idempotency.key
+    submission.idempotency_scope = idempotency.scope
+    submission.idempotency_fingerprint = idempotency.fingerprint
+    submission.first_response = _first_response(submission)
 
 
 def _retrying_races(write: Callable[[], Any], what: str) -> Any:
@@ -106,7 +132,7 @@ def submission_receive(
     ip_address: str | None = None,
     user_agent: str = "",
     consent_source: str = "",
-    idempotency_key: str | None = None,
+    idempotency: IdempotencyKey | None = None,
 ) -> tuple[Submission, bool]:
     """Store a validated submission, ``pending``, then send it to be classified.
 
@@ -114,8 +140,9 @@ def submission_receive(
     and, in ``details``, the validated contact, company, consent and source. Once it
     has committed the task is sent; the worker then files it under its contact and
     lead (:func:`submission_file_lead`) and classifies it. If the send fails the
-    submission stays pending for the sweep. Returns ``(submission, created)``: with an
-    ``idempotency_key`` already used, the first submission and ``False``.
+    submission stays pending for the sweep. Returns ``(submission, created)``: with a key
+    this client already used for the same body, the first submission and ``False``
+    (:mod:`qualification.idempotency`; another body raises IdempotencyKeyReused).
 
     Decision (issue 6): the contact, lead and consent rows are written by the worker,
     not here, so that the answer to the prospect costs one insert; the submission row
@@ -163,11 +190,11 @@ def submission_receive(
             updated_at=now,
             ip_address=ip_address,
             user_agent=user_agent[:300],
-            idempotency_key=idempotency_key or None,
         )
-        if idempotency_key:
-            submission.first_response = _first_response(submission)
+        _take_key(submission, idempotency)
         with transaction.atomic():
+            if idempotency is not None:
+                _forget_expired_key(idempotency)
             submission.save(force_insert=True)
             transaction.on_commit(
                 partial(submission_send_to_classify, submission_id=submission.pk, noted=True),
@@ -175,7 +202,7 @@ def submission_receive(
             )
         return submission
 
-    return _store_once(store, idempotency_key)
+    return _store_once(store, idempotency)
 
 
 def submission_receive_spam(
@@ -186,35 +213,52 @@ def submission_receive_spam(
     payload: Mapping[str, Any],
     ip_address: str | None = None,
     user_agent: str = "",
-    idempotency_key: str | None = None,
-) -> tuple[Submission, bool]:
+) -> Submission:
     """Keep a submission whose honeypot was filled, as ``spam``, for staff to see.
 
-    No contact, lead or consent is created and nothing is sent to be classified; the
-    sender gets the same answer as anyone else. Returns ``(submission, created)``.
+    Only a bounded excerpt of what was posted is kept (``QUALIFICATION_SPAM_EXCERPT_CHARS``,
+    control characters removed), and :func:`submissions_purge` deletes it after
+    ``QUALIFICATION_SPAM_RETENTION_DAYS``. No contact, lead or consent is created,
+    nothing is sent to be classified, and it takes no idempotency key (a real post with
+    the same key is not lost behind it); the sender gets the same answer as anyone else.
     """
+    submission = Submission(
+        questionnaire=questionnaire,
+        lead=None,
+        channel=channel,
+        language=language,
+        answers={},
+        payload=spam_excerpt(payload),
+        status=Submission.Status.SPAM,
+        ip_address=ip_address,
+        user_agent=without_control_characters(user_agent[:300], allowed=frozenset()),
+    )
+    submission.save(force_insert=True)
+    return submission
 
-    @transaction.atomic
-    def store() -> Submission:
-        answers = payload.get("answers")
-        submission = Submission(
-            questionnaire=questionnaire,
-            lead=None,
-            channel=channel,
-            language=language,
-            answers=answers if isinstance(answers, dict) else {},
-            payload=dict(payload),
-            status=Submission.Status.SPAM,
-            ip_address=ip_address,
-            user_agent=user_agent[:300],
-            idempotency_key=idempotency_key or None,
-        )
-        if idempotency_key:
-            submission.first_response = _first_response(submission)
-        submission.save()
-        return submission
 
-    return _store_once(store, idempotency_key)
+def spam_excerpt(payload: Any) -> dict[str, Any]:
+    """What is kept of a spam post: its JSON text, cut to ``SPAM_EXCERPT_CHARS``, with
+    control characters and anything that cannot be stored removed."""
+    limit = app_settings.SPAM_EXCERPT_CHARS
+    text = json.dumps(cleaned(payload), ensure_ascii=False, default=str)
+    return {"excerpt": text[:limit], "truncated": len(text) > limit, "length": len(text)}
+
+
+def submissions_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete spam older than ``QUALIFICATION_SPAM_RETENTION_DAYS`` and forget idempotency
+    keys older than their lifetime. Returns how many of each."""
+    now = now or timezone.now()
+    spam_cutoff = now - timedelta(days=app_settings.SPAM_RETENTION_DAYS)
+    spam, _by_model = Submission.objects.filter(
+        status=Submission.Status.SPAM, created_at__lt=spam_cutoff
+    ).delete()
+    keys = Submission.objects.filter(
+        idempotency_key__isnull=False, created_at__lt=remembered_since(now)
+    ).update(idempotency_key=None, first_response=None)
+    if spam or keys:
+        logger.info("Purged %s spam submission(s), forgot %s idempotency key(s)", spam, keys)
+    return {"spam": spam, "keys": keys}
 
 
 def submission_file_lead(*, submission_id: int) -> int | None:
@@ -222,9 +266,16 @@ def submission_file_lead(*, submission_id: int) -> int | None:
 
     One transaction, the worker's first step (:func:`submission_classify` does it in
     the same transaction as recording the result): the contact (matched on the
-    normalized e-mail; newer details win), the open lead (a returning prospect's
-    existing one, marked as returned), both consents with the wording shown, dated
-    when the prospect wrote. Idempotent: a submission already filed returns its lead.
+    normalized e-mail), the open lead (a returning prospect's existing one, marked as
+    returned), both consents with the wording shown, dated when the prospect wrote.
+
+    A post proves nothing about who sent it (issue 10). For a first-time prospect it
+    creates the contact, company and lead, and its consents count. For an address
+    already known it changes nothing stored: its consents are kept unconfirmed, and
+    what it gives differently (details, and answers when it joins an open lead) becomes
+    proposed changes for staff to accept field by field; its answers are classified on
+    their own without touching the lead's result or review, and the lead's owner is
+    told. Idempotent: a submission already filed returns its lead.
     None for a submission that is gone or spam. A race on a new e-mail (two
     submissions of one new prospect filed at once) rolls back the loser, which tries
     again and joins the winner's contact and lead.
@@ -238,12 +289,24 @@ def submission_file_lead(*, submission_id: int) -> int | None:
     return _retrying_races(write, f"Filing submission {submission_id}")
 
 
+#: Where each detail of a submission would go, as a crm proposed change.
+_PROPOSABLE = {
+    ProposedChange.Field.FIRST_NAME: ("contact", "first_name"),
+    ProposedChange.Field.LAST_NAME: ("contact", "last_name"),
+    ProposedChange.Field.PHONE: ("contact", "phone"),
+    ProposedChange.Field.JOB_TITLE: ("contact", "job_title"),
+    ProposedChange.Field.COMPANY_NAME: ("company", "name"),
+    ProposedChange.Field.COMPANY_WEBSITE: ("company", "website"),
+}
+
+
 def _submission_file_lead_in_transaction(
     submission_id: int, *, note_lead: bool = True
 ) -> tuple[int | None, bool]:
     """File the submission (see :func:`submission_file_lead`). Returns ``(lead id, whether
-    it is the lead's latest submission)``; with ``note_lead=False`` the caller writes
-    the submission's ``lead`` itself (in the same update as its status)."""
+    its result goes on the lead)``: True for the lead's adopted and latest answers. With
+    ``note_lead=False`` the caller writes the submission's ``lead`` itself (in the same
+    update as its status)."""
     submission = (
         Submission.objects.select_for_update()
         .defer("payload", "first_response")
@@ -253,23 +316,12 @@ def _submission_file_lead_in_transaction(
     if submission is None or submission.status == Submission.Status.SPAM:
         return None, False
     if submission.lead_id is not None:
-        return submission.lead_id, _is_latest_for_lead(
+        return submission.lead_id, submission.answers_adopted and _is_latest_for_lead(
             submission_id=submission_id, lead_id=submission.lead_id
         )
     details, language = submission.details, submission.language
     contact, company, source = details["contact"], details["company"], details["source"]
-    # Filed out of order (two worker processes, a queue drained after an outage): a
-    # newer submission of this prospect already filed keeps its details on the contact
-    # and the lead.
-    newer_filed = (
-        Submission.objects.filter(
-            pk__gt=submission_id,
-            lead__contact__email=crm_services.normalize_email(contact["email"]),
-        )
-        .exclude(status=Submission.Status.SPAM)
-        .exists()
-    )
-    person = crm_services.contact_upsert(
+    person, contact_created = crm_services.contact_find_or_create(
         email=contact["email"],
         first_name=contact["first_name"],
         last_name=contact["last_name"],
@@ -278,23 +330,22 @@ def _submission_file_lead_in_transaction(
         language=language,
         company_name=company["name"],
         company_website=company["website"],
-        update_details=not newer_filed,
         savepoint=False,
     )
-    lead, _created = crm_services.lead_open_or_attach(
+    display = answers_display(submission.answers, questionnaire_by_id(submission.questionnaire_id))
+    lead, lead_created = crm_services.lead_open_or_attach(
         contact=person,
         language=language,
         source=LeadSource(submission.channel),
         utm={key: source[key] for key in ("utm_source", "utm_medium", "utm_campaign")},
         referrer=source["referrer"],
         answers=submission.answers,
-        answers_display=answers_display(
-            submission.answers, questionnaire_by_id(submission.questionnaire_id)
-        ),
+        answers_display=display,
         at=submission.created_at,
-        update_details=not newer_filed,
         savepoint=False,
     )
+    # A post proves nothing about who sent it: for an address already known, its
+    # consents are evidence awaiting confirmation, and its details are proposals.
     crm_services.consents_record(
         contact=person,
         lead=lead,
@@ -304,10 +355,46 @@ def _submission_file_lead_in_transaction(
         user_agent=submission.user_agent,
         source=details["consent_source"],
         given_at=submission.created_at,
+        confirmed=contact_created,
     )
+    if not contact_created:
+        _propose_differences(submission, lead, display, answers_too=not lead_created)
     if note_lead:
-        Submission.objects.filter(pk=submission_id).update(lead=lead, updated_at=timezone.now())
-    return lead.pk, not newer_filed
+        Submission.objects.filter(pk=submission_id).update(
+            lead=lead, answers_adopted=lead_created, updated_at=timezone.now()
+        )
+    elif not lead_created:
+        # (``answers_adopted`` is True by default: only a returning post writes it here.)
+        Submission.objects.filter(pk=submission_id).update(answers_adopted=False)
+    return lead.pk, lead_created
+
+
+def _propose_differences(
+    submission: Submission, lead: Lead, display: list, *, answers_too: bool
+) -> None:
+    """A known person's later post: what differs from what is stored, proposed to staff.
+
+    Filed out of order (two worker processes, a queue drained after an outage), a post
+    older than one already filed for this person proposes nothing: it is older news.
+    """
+    newer_filed = (
+        Submission.objects.filter(pk__gt=submission.pk, lead__contact_id=lead.contact_id)
+        .exclude(status=Submission.Status.SPAM)
+        .exists()
+    )
+    details = submission.details
+    proposed: dict[str, Any] = {}
+    if not newer_filed:
+        proposed = {field: details[part][name] for field, (part, name) in _PROPOSABLE.items()}
+        proposed[ProposedChange.Field.LANGUAGE] = submission.language
+        if answers_too:
+            proposed[ProposedChange.Field.ANSWERS] = {
+                "answers": submission.answers,
+                "answers_display": display,
+            }
+    crm_services.lead_propose_changes(
+        lead=lead, proposed=proposed, reference=str(submission.public_id), at=submission.created_at
+    )
 
 
 def _submission_file_lead_quietly(submission_id: int) -> None:
@@ -552,11 +639,61 @@ def _submission_record_classification(
 
 
 def _is_latest_for_lead(*, submission_id: int, lead_id: int) -> bool:
+    """Whether no later submission's answers were adopted on this lead."""
     return (
-        not Submission.objects.filter(lead_id=lead_id, pk__gt=submission_id)
+        not Submission.objects.filter(lead_id=lead_id, pk__gt=submission_id, answers_adopted=True)
         .exclude(status=Submission.Status.SPAM)
         .exists()
     )
+
+
+def submission_adopt_answers(*, lead: Lead, public_id: str) -> bool:
+    """Staff accepted this submission's answers for the lead (a proposed change): its
+    answers are now the lead's, so its result is too. The result is written now when the
+    submission is classified, else by its classification when it comes. Returns whether
+    the submission was found on this lead."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return False
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update()
+            .filter(public_id=public_id, lead_id=lead.pk)
+            .exclude(status=Submission.Status.SPAM)
+            .first()
+        )
+        if submission is None:
+            return False
+        Submission.objects.filter(pk=submission.pk).update(
+            answers_adopted=True, updated_at=timezone.now()
+        )
+        classification = (
+            Classification.objects.filter(submission=submission)
+            .select_related("ruleset")
+            .order_by("-ruleset__version", "-pk")
+            .first()
+        )
+        if classification is not None:
+            crm_services.lead_record_qualification(
+                lead_id=lead.pk,
+                **_lead_fields_from(classification),
+            )
+        return True
+
+
+def _lead_fields_from(classification: Classification) -> dict:
+    version = classification.ruleset.version
+    return {
+        "recommendation": classification.recommendation,
+        "alternative": classification.alternative or None,
+        "confidence": classification.confidence,
+        "fit_score": classification.fit_score,
+        "fit_grade": classification.fit_grade,
+        "needs_review": classification.needs_review,
+        "ruleset_version": version,
+        "classification": _classification_as_dict(classification, version),
+    }
 
 
 def _submission_give_up(*, submission_id: int, error: str) -> None:

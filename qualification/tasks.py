@@ -13,6 +13,12 @@ def sweep_pending_submissions() -> int:
     return services.submission_sweep_pending()
 
 
+@shared_task(name="qualification.tasks.purge_submissions", ignore_result=True)
+def purge_submissions() -> dict:
+    """Daily: delete old spam, forget expired idempotency keys."""
+    return services.submissions_purge()
+
+
 # --- Classification ----------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ response, whatever the browser prefers.
 from __future__ import annotations
 
 import math
+from functools import partial
 from urllib.parse import urlencode
 
 from django.http import Http404
@@ -15,10 +16,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
+from . import idempotency, selectors, services
 from .app_settings import app_settings
 from .consent import practice_name
 from .forms import QuestionnaireForm
+from .idempotency import IdempotencyKeyReused
 from .models import Submission
 from .throttles import SubmissionRateThrottle
 
@@ -77,25 +79,31 @@ def questionnaire_page(request, lang: str):
             )
             response["Retry-After"] = str(wait)
             return _in(lang, response)
-        key = form.idempotency_key
-        first = selectors.submission_by_idempotency_key(key) if key else None
-        if first is not None:
-            return _thanks_redirect(lang, first)
-
         valid = form.is_valid()
         ip_address = request.META.get("REMOTE_ADDR") or None
         user_agent = request.META.get("HTTP_USER_AGENT", "")
         if form.is_spam():
-            submission, _created = services.submission_receive_spam(
+            # Spam takes no key (see qualification.idempotency).
+            submission = services.submission_receive_spam(
                 questionnaire=questionnaire,
                 language=lang,
                 channel=Submission.Channel.WEB_FORM,
                 payload=form.payload(),
                 ip_address=ip_address,
                 user_agent=user_agent,
-                idempotency_key=key,
             )
             return _thanks_redirect(lang, submission)
+        key_use = idempotency.for_request(
+            key=form.idempotency_key, client=throttle.get_ident(request), body=form.posted()
+        )
+        if key_use is not None:
+            first = selectors.submission_by_idempotency_key(key=key_use.key, scope=key_use.scope)
+            if first is not None:
+                if first.idempotency_fingerprint == key_use.fingerprint:
+                    return _thanks_redirect(lang, first)  # sent twice (a double click)
+                # The same blank form sent again with other answers (the browser's back
+                # button): new answers, so a new submission, which cannot take the key.
+                key_use = None
         if not valid:
             return _in(
                 lang,
@@ -107,7 +115,8 @@ def questionnaire_page(request, lang: str):
                 ),
             )
         data = form.validated_data
-        submission, _created = services.submission_receive(
+        receive = partial(
+            services.submission_receive,
             questionnaire=questionnaire,
             language=lang,
             contact=data["contact"],
@@ -120,8 +129,12 @@ def questionnaire_page(request, lang: str):
             ip_address=ip_address,
             user_agent=user_agent,
             consent_source=request.build_absolute_uri(),
-            idempotency_key=key,
         )
+        try:
+            submission, _created = receive(idempotency=key_use)
+        except IdempotencyKeyReused:
+            # Another post of this form with other answers won a race for the key.
+            submission, _created = receive(idempotency=None)
         return _thanks_redirect(lang, submission)
 
 

@@ -159,6 +159,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qualification.tasks.sweep_pending_submissions",
         "schedule": env("PENDING_SWEEP_SECONDS"),
     },
+    # Deletes spam past QUALIFICATION_SPAM_RETENTION_DAYS, forgets old idempotency keys.
+    "qualification-daily-purge": {
+        "task": "qualification.tasks.purge_submissions",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "crm-daily-follow-up-digest": {
         "task": "crm.tasks.send_follow_up_digests",
         "schedule": crontab(hour=7, minute=30),

@@ -14,7 +14,7 @@ from tests.factories import TEXTBOOK_CMO_ANSWERS
 
 def store_submission(email: str) -> Submission:
     """What intake does, by hand: contact, lead, then the submission as received."""
-    contact = crm_services.contact_upsert(
+    contact, _created = crm_services.contact_find_or_create(
         email=email, first_name="Élise", company_name="Boulangerie Martel", language="fr"
     )
     lead, _ = crm_services.lead_open_or_attach(

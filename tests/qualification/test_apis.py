@@ -423,10 +423,10 @@ def test_a_race_on_the_same_idempotency_key_replays_the_winner(client, no_send):
     real_lookup = services.submission_by_idempotency_key
     misses = iter([None])
 
-    def late_lookup(key):
+    def late_lookup(**kwargs):
         # The loser looked (in the view, then in the service) before the winner had
         # committed: only the unique key on insert tells it.
-        return next(misses, real_lookup(key))
+        return next(misses, real_lookup(**kwargs))
 
     with (
         mock.patch("qualification.selectors.submission_by_idempotency_key", return_value=None),
@@ -460,11 +460,15 @@ def test_the_same_email_in_another_case_with_spaces_joins_the_same_contact_and_l
     lead = Lead.objects.get()
     assert lead.submission_count == 2
     assert lead.last_returned_at is not None
-    assert lead.answers["horizon"] == "quarter"
+    # The second post proves nothing about who sent it: its answers are proposed, not
+    # applied (issue 10).
+    assert lead.answers["horizon"] == "ongoing"
     assert list(lead.submissions.order_by("id").values_list("answers__horizon", flat=True)) == [
         "ongoing",
         "quarter",
     ]
+    proposed = lead.proposed_changes.get(field="lead.answers")
+    assert proposed.proposed["answers"]["horizon"] == "quarter"
 
 
 # --- spam -----------------------------------------------------------------------------
@@ -481,8 +485,10 @@ def test_a_filled_honeypot_looks_accepted_but_is_kept_as_spam_and_sends_nothing(
     assert response.json() == {"id": str(submission.public_id), "status": "pending"}
     assert submission.status == Submission.Status.SPAM
     assert submission.lead is None
-    assert submission.payload["fax"] == "+1 555 0100"
-    assert submission.answers == VALID_ANSWERS
+    # A bounded excerpt of what was posted is kept, not the answers as data.
+    assert '"fax": "+1 555 0100"' in submission.payload["excerpt"]
+    assert submission.payload["truncated"] is False
+    assert submission.answers == {}
     assert (Contact.objects.count(), Lead.objects.count(), Consent.objects.count()) == (0, 0, 0)
     no_send.assert_not_called()
 

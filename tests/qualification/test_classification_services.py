@@ -503,7 +503,7 @@ def test_the_worker_files_a_stored_submission_and_scores_it_in_one_go(
 
 def test_the_worker_retries_a_lost_race_on_a_new_email_and_joins_the_winner(monkeypatch):
     submission = receive()
-    real_upsert = services.crm_services.contact_upsert
+    real_upsert = services.crm_services.contact_find_or_create
     calls = []
 
     def upsert_losing_once(**kwargs):
@@ -512,7 +512,7 @@ def test_the_worker_retries_a_lost_race_on_a_new_email_and_joins_the_winner(monk
             raise IntegrityError("UNIQUE constraint failed: crm_contact.email")
         return real_upsert(**kwargs)
 
-    monkeypatch.setattr(services.crm_services, "contact_upsert", upsert_losing_once)
+    monkeypatch.setattr(services.crm_services, "contact_find_or_create", upsert_losing_once)
     services.submission_classify(submission_id=submission.pk)
 
     assert len(calls) == 2

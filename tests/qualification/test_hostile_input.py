@@ -191,6 +191,74 @@ API_CASES = [
     pytest.param(
         Post('{"answers": ' * 5_000 + "{}" + "}" * 5_000), 400, id="deeply-nested-objects"
     ),
+    # Text that cannot be encoded as UTF-8 (a lone surrogate) or stored (NUL), anywhere
+    # (issue 10, item 2): every staff page showing it would fail.
+    pytest.param(Post(with_answers(context="a\udfffb")), 400, id="surrogate-in-free-text"),
+    pytest.param(Post(with_answers(context="a\ud800")), 400, id="high-surrogate-in-free-text"),
+    pytest.param(Post(with_answers(**{"\udfff": "x"})), 400, id="surrogate-in-an-answer-key"),
+    pytest.param(Post(with_answers(horizon="\udfff")), 400, id="surrogate-as-a-choice"),
+    pytest.param(Post(with_answers(needs=["\udc00"])), 400, id="surrogate-in-choices"),
+    pytest.param(Post(with_contact(first_name="Jos\udfffée")), 400, id="surrogate-in-name"),
+    pytest.param(Post(with_company(name="Acme\udfff")), 400, id="surrogate-in-company"),
+    pytest.param(
+        Post(submission_payload(source={"utm_source": "a\udfff"})), 400, id="surrogate-in-utm"
+    ),
+    pytest.param(
+        Post(submission_payload(source={"utm_term": "a\udfff"})),
+        400,
+        id="surrogate-in-an-ignored-tracking-key",
+    ),
+    pytest.param(
+        Post({**submission_payload(), "\udfff": 1}), 400, id="surrogate-in-a-top-level-key"
+    ),
+    pytest.param(Post(with_part("language", "f\udfffr")), 400, id="surrogate-as-language"),
+    pytest.param(
+        Post(submission_payload(fax="a\udfffb")), 400, id="surrogate-in-the-honeypot-spam"
+    ),
+    pytest.param(
+        Post({**submission_payload(fax="buy"), "junk": {"x": "a\udfffb"}}),
+        400,
+        id="surrogate-anywhere-in-spam",
+    ),
+    pytest.param(Post(with_answers(context="a\x00b")), 400, id="nul-in-free-text"),
+    pytest.param(
+        Post(submission_payload(source={"utm_term": "a\x00b"})), 400, id="nul-in-ignored-key"
+    ),
+    pytest.param(Post(submission_payload(fax="a\x00b")), 400, id="nul-in-the-honeypot-spam"),
+    pytest.param(Post(with_answers(context="bell\x07")), 400, id="control-char-in-free-text"),
+    pytest.param(Post(with_answers(context="esc\x1b[31m")), 400, id="escape-in-free-text"),
+    pytest.param(Post(with_answers(context="c1\x85")), 400, id="c1-control-in-free-text"),
+    # Loose values are not consent (issue 10, item 7): JSON true, nothing else.
+    *[
+        pytest.param(
+            Post(with_part("consent", {"contact": value, "marketing": False})),
+            400,
+            id=f"loose-contact-consent-{name}",
+        )
+        for name, value in [("yes", "yes"), ("one", 1), ("on", "on"), ("true-text", "true")]
+    ],
+    *[
+        pytest.param(
+            Post(with_part("consent", {"contact": True, "marketing": value})),
+            400,
+            id=f"loose-marketing-consent-{name}",
+        )
+        for name, value in [("yes", "yes"), ("one", 1), ("on", "on"), ("zero", 0)]
+    ],
+    # An unknown language is an error, not French in silence.
+    pytest.param(Post(with_part("language", "de")), 400, id="unknown-language"),
+    pytest.param(Post(with_part("language", "english")), 400, id="language-as-a-word"),
+    pytest.param(Post(with_part("language", "xx-FR")), 400, id="unknown-language-tag"),
+    # Duplicate keys: which one would count is the parser's whim.
+    pytest.param(Post('{"language": "fr", "language": "en"}'), 400, id="duplicate-top-level-key"),
+    pytest.param(
+        Post(
+            json.dumps(submission_payload())[:-1]
+            + ', "consent": {"contact": false, "contact": true}}'
+        ),
+        400,
+        id="duplicate-consent-key",
+    ),
     # Wrong content type
     pytest.param(
         Post(json.dumps(submission_payload()), content_type="text/plain"), 415, id="text-plain"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from crm.models import Consent, Contact, Lead
 from qualification import services
 from qualification.consent import WORDINGS
+from qualification.idempotency import IdempotencyKeyReused, for_request
 from qualification.models import Submission
 from qualification.selectors import questionnaire_current
 from tests.factories import (
@@ -128,9 +129,13 @@ def test_a_web_form_submission_records_the_page_as_the_consent_source(send_task)
     assert submission.user_agent == "Firefox"
 
 
+def key(value: str, *, client: str = "192.0.2.1", body: object = "same body"):
+    return for_request(key=value, client=client, body=body)
+
+
 def test_an_idempotency_key_already_used_returns_the_first_submission(send_task):
-    first, created = receive(idempotency_key="form:1")
-    again, created_again = receive(idempotency_key="form:1")
+    first, created = receive(idempotency=key("form:1"))
+    again, created_again = receive(idempotency=key("form:1"))
     assert (created, created_again) == (True, False)
     assert again == first
     assert first.first_response == {
@@ -139,20 +144,49 @@ def test_an_idempotency_key_already_used_returns_the_first_submission(send_task)
     }
 
 
+def test_a_key_used_by_another_client_is_another_key(send_task):
+    first, _ = receive(idempotency=key("k", client="192.0.2.1"))
+    other, created = receive(idempotency=key("k", client="198.51.100.7"))
+    assert created is True
+    assert other != first
+    assert Submission.objects.count() == 2
+
+
+def test_a_key_reused_with_another_body_is_refused(send_task):
+    receive(idempotency=key("k", body={"a": 1}))
+    with pytest.raises(IdempotencyKeyReused):
+        receive(idempotency=key("k", body={"a": 2}))
+    assert Submission.objects.count() == 1
+
+
+def test_a_key_is_forgotten_after_its_lifetime(send_task, settings):
+    settings.QUALIFICATION_IDEMPOTENCY_KEY_HOURS = 24
+    first, _ = receive(idempotency=key("k"))
+    Submission.objects.filter(pk=first.pk).update(
+        created_at=timezone.now() - timedelta(hours=24, minutes=1)
+    )
+    second, created = receive(idempotency=key("k", body="another body"))
+    assert created is True
+    assert second.pk != first.pk
+    first.refresh_from_db()
+    assert first.idempotency_key is None  # freed, so the new one could take it
+    assert second.idempotency_key == "k"
+
+
 def test_a_race_on_the_same_idempotency_key_is_settled_by_the_unique_key(send_task):
-    first, _ = receive(idempotency_key="same")
+    first, _ = receive(idempotency=key("same"))
     real_lookup = services.submission_by_idempotency_key
     lookups = []
 
-    def lookup_missing_the_winner_once(key):
+    def lookup_missing_the_winner_once(**kwargs):
         # The loser looked before the winner had committed.
-        lookups.append(key)
-        return None if len(lookups) == 1 else real_lookup(key)
+        lookups.append(kwargs)
+        return None if len(lookups) == 1 else real_lookup(**kwargs)
 
     with mock.patch(
         "qualification.services.submission_by_idempotency_key", lookup_missing_the_winner_once
     ):
-        again, created = receive(idempotency_key="same")
+        again, created = receive(idempotency=key("same"))
 
     assert (again, created) == (first, False)
     assert len(lookups) == 2
@@ -164,7 +198,7 @@ def test_a_race_on_the_same_idempotency_key_is_settled_by_the_unique_key(send_ta
 
 
 def test_filing_that_lost_a_race_on_a_new_email_is_retried(send_task):
-    real_upsert = services.crm_services.contact_upsert
+    real_upsert = services.crm_services.contact_find_or_create
     calls = []
 
     def upsert_losing_once(**kwargs):
@@ -174,7 +208,9 @@ def test_filing_that_lost_a_race_on_a_new_email_is_retried(send_task):
         return real_upsert(**kwargs)
 
     submission, _ = receive()
-    with mock.patch("qualification.services.crm_services.contact_upsert", upsert_losing_once):
+    with mock.patch(
+        "qualification.services.crm_services.contact_find_or_create", upsert_losing_once
+    ):
         lead_id = services.submission_file_lead(submission_id=submission.pk)
     assert len(calls) == 2
     assert Submission.objects.get().lead_id == lead_id == Lead.objects.get().pk
@@ -182,13 +218,12 @@ def test_filing_that_lost_a_race_on_a_new_email_is_retried(send_task):
 
 def test_spam_is_stored_without_contact_lead_or_task(send_task, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        submission, created = services.submission_receive_spam(
+        submission = services.submission_receive_spam(
             questionnaire=questionnaire_current(),
             language="en",
             channel=Submission.Channel.API,
             payload={"fax": "buy now", "answers": VALID_ANSWERS},
         )
-    assert created is True
     assert submission.status == Submission.Status.SPAM
     assert submission.lead is None
     assert Contact.objects.count() == 0

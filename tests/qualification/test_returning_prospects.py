@@ -1,0 +1,315 @@
+"""Issue 10, item 1: a post proves nothing about who sent it.
+
+Knowing a prospect's e-mail must not let anyone replace what that person gave before:
+their contact and company details, their lead's answers and result, a person's review
+of it, or their consents. A later post is kept as a submission of its own, classified
+on its own, with its differences proposed to staff field by field.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from crm import selectors as crm_selectors
+from crm import services as crm_services
+from crm.models import Consent, Contact, Lead, LeadEvent, ProposedChange
+from qualification import services
+from qualification.models import Classification, Submission
+from tests.factories import (
+    CONSULTANT_ANSWERS,
+    TEXTBOOK_CMO_ANSWERS,
+    UserFactory,
+    receive_submission,
+    submission_payload,
+)
+
+pytestmark = pytest.mark.django_db
+
+FIRST = submission_payload(
+    contact={
+        "first_name": "Josée",
+        "last_name": "Tremblay",
+        "email": "josee@acme.ca",
+        "phone": "514 555-0199",
+        "job_title": "Présidente",
+    },
+    company={"name": "Acme", "website": "https://acme.ca"},
+    answers=dict(TEXTBOOK_CMO_ANSWERS),
+    consent={"contact": True, "marketing": False},
+)
+#: The attacker's post: the victim's address in another case, everything else theirs.
+HOSTILE = submission_payload(
+    contact={
+        "first_name": "Mallory",
+        "last_name": "Evil",
+        "email": "  JOSEE@Acme.CA ",
+        "phone": "1 900 555-0000",
+        "job_title": "Stagiaire",
+    },
+    company={"name": "Evil Corp", "website": "https://evil.example"},
+    answers=dict(CONSULTANT_ANSWERS, employees="1_9", monthly_budget="under_2k"),
+    consent={"contact": True, "marketing": True},
+    language="en",
+)
+
+
+def classify(payload) -> Submission:
+    """Store a post as the intake does, then what the worker does with it."""
+    submission, _created = receive_submission(payload)
+    services.submission_classify(submission_id=submission.pk)
+    submission.refresh_from_db()
+    return submission
+
+
+@pytest.fixture
+def known(no_send):
+    """Josée's first post, classified, reviewed by a person and owned by a staff member."""
+    first = classify(FIRST)
+    lead = Lead.objects.get()
+    owner = UserFactory(username="isabelle", email="isabelle@practice.example", roles=["Sales"])
+    crm_services.lead_assign(lead=lead, owner=owner, by=owner)
+    crm_services.lead_mark_reviewed(lead=lead, by=owner)
+    mail.outbox.clear()
+    return first, Lead.objects.get(pk=lead.pk), owner
+
+
+def snapshot(lead: Lead) -> dict:
+    lead.refresh_from_db()
+    contact, company = lead.contact, lead.contact.company
+    return {
+        "contact": (
+            contact.first_name,
+            contact.last_name,
+            contact.phone,
+            contact.job_title,
+            contact.language,
+        ),
+        "company": (company.name, company.website),
+        "lead": (
+            lead.answers,
+            lead.recommendation,
+            lead.fit_grade,
+            lead.fit_score,
+            lead.reviewed_by_id,
+            lead.reviewed_at,
+            lead.language,
+        ),
+    }
+
+
+def test_a_first_time_prospect_is_filed_as_they_wrote(known):
+    first, lead, _owner = known
+    assert first.answers_adopted is True
+    contact = Contact.objects.get()
+    assert (contact.first_name, contact.phone, contact.company.name) == (
+        "Josée",
+        "514 555-0199",
+        "Acme",
+    )
+    assert lead.answers == first.answers
+    assert lead.recommendation == "fractional_cmo"
+    # Their consents count from when they gave them.
+    assert Consent.objects.filter(confirmed_at__isnull=True).count() == 0
+    contact_consent = crm_selectors.consent_in_force(contact_id=contact.pk, purpose="contact")
+    assert contact_consent.granted is True
+    assert not ProposedChange.objects.exists()
+
+
+def test_a_post_with_a_known_email_changes_nothing_stored(known):
+    _first, lead, _owner = known
+    before = snapshot(lead)
+    second = classify(HOSTILE)
+
+    assert snapshot(lead) == before
+    assert Contact.objects.count() == 1
+    assert Lead.objects.count() == 1
+    # Kept, on the lead, classified on its own.
+    assert second.lead_id == lead.pk
+    assert second.status == Submission.Status.CLASSIFIED
+    assert second.answers_adopted is False
+    own = Classification.objects.get(submission=second)
+    assert own.recommendation == "consultant"
+    lead.refresh_from_db()
+    assert lead.submission_count == 2
+    assert lead.events.filter(kind=LeadEvent.Kind.RETURNED).exists()
+
+
+def test_a_post_with_a_known_email_never_turns_a_consent_on(known):
+    _first, lead, _owner = known
+    classify(HOSTILE)
+    marketing = Consent.objects.filter(purpose="marketing").order_by("pk")
+    # The evidence is kept, but it waits for a confirmation from the address.
+    assert [(c.granted, c.confirmed_at is None) for c in marketing] == [
+        (False, False),
+        (True, True),
+    ]
+    in_force = crm_selectors.consent_in_force(contact_id=lead.contact_id, purpose="marketing")
+    assert in_force.granted is False
+
+
+def test_the_differences_are_proposed_to_staff_field_by_field(known):
+    _first, lead, _owner = known
+    second = classify(HOSTILE)
+    proposed = {
+        change.field: change.proposed
+        for change in ProposedChange.objects.filter(lead=lead, status="pending")
+    }
+    assert proposed["contact.first_name"] == "Mallory"
+    assert proposed["contact.phone"] == "1 900 555-0000"
+    assert proposed["company.name"] == "Evil Corp"
+    assert proposed["company.website"] == "https://evil.example"
+    assert proposed["contact.language"] == "en"
+    assert proposed["lead.answers"]["answers"] == second.answers
+    assert set(ProposedChange.objects.filter(lead=lead).values_list("reference", flat=True)) == {
+        str(second.public_id)
+    }
+
+
+def test_the_same_details_again_propose_nothing_but_the_visit_is_counted(known):
+    _first, lead, _owner = known
+    classify(
+        submission_payload(
+            **{**FIRST, "contact": {**FIRST["contact"], "email": "Josee@ACME.ca"}},
+        )
+    )
+    assert not ProposedChange.objects.exists()
+    lead.refresh_from_db()
+    assert lead.submission_count == 2
+
+
+def test_the_owner_is_told_that_the_prospect_came_back(known, django_capture_on_commit_callbacks):
+    _first, lead, owner = known
+    from crm import tasks
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        classify(HOSTILE)
+    # The worker queues the e-mail after its commit; run what it queued.
+    sent = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks.notify_returning_prospect, "delay", lambda *a: sent.append(a) or None)
+        for callback in callbacks:
+            callback()
+    # Names, phone, job title, company name and site, language and the answers differ.
+    assert sent == [(lead.pk, 8)]
+    assert crm_services.lead_notify_return(lead_id=lead.pk, changes=8) is True
+    message = mail.outbox[-1]
+    assert message.to == [owner.email]
+    assert "Josée Tremblay" in message.subject
+    assert reverse("admin:crm_lead_change", args=[lead.pk]) in message.body
+
+
+def test_without_an_owner_the_practice_is_told(settings, no_send):
+    settings.CRM_PRACTICE_EMAIL = "cmo@practice.example"
+    classify(FIRST)
+    lead = Lead.objects.get()
+    assert crm_services.lead_notify_return(lead_id=lead.pk, changes=0) is True
+    assert mail.outbox[-1].to == ["cmo@practice.example"]
+
+
+def test_staff_accept_a_detail_and_reject_another(known):
+    _first, lead, owner = known
+    classify(HOSTILE)
+    phone = ProposedChange.objects.get(lead=lead, field="contact.phone")
+    name = ProposedChange.objects.get(lead=lead, field="contact.first_name")
+    accepted, rejected = crm_services.proposed_changes_decide(
+        lead=lead, accept=[phone.pk], reject=[name.pk], by=owner
+    )
+    assert (accepted, rejected) == (1, 1)
+    contact = Contact.objects.get()
+    assert contact.phone == "1 900 555-0000"
+    assert contact.first_name == "Josée"
+    phone.refresh_from_db()
+    name.refresh_from_db()
+    assert (phone.status, phone.decided_by) == ("accepted", owner)
+    assert name.status == "rejected"
+    kinds = set(lead.events.values_list("kind", flat=True))
+    assert {"change_accepted", "change_rejected"} <= kinds
+
+
+def test_accepting_the_answers_brings_their_result_onto_the_lead(known):
+    _first, lead, owner = known
+    second = classify(HOSTILE)
+    answers = ProposedChange.objects.get(lead=lead, field="lead.answers")
+    crm_services.proposed_changes_decide(lead=lead, accept=[answers.pk], by=owner)
+    lead.refresh_from_db()
+    second.refresh_from_db()
+    assert lead.answers == second.answers
+    assert second.answers_adopted is True
+    assert lead.recommendation == "consultant"
+    # A new result from other answers: the earlier person's review no longer applies.
+    assert lead.reviewed_by is None
+    # Re-scoring now starts from the adopted answers.
+    services.leads_reclassify(lead_ids=[lead.pk])
+    lead.refresh_from_db()
+    assert lead.recommendation == "consultant"
+
+
+def test_reclassifying_never_picks_up_answers_nobody_accepted(known):
+    _first, lead, _owner = known
+    classify(HOSTILE)
+    services.leads_reclassify(lead_ids=[lead.pk])
+    lead.refresh_from_db()
+    assert lead.recommendation == "fractional_cmo"
+
+
+def test_the_later_post_sees_its_own_result_never_the_leads(known, settings):
+    settings.QUALIFICATION_SHOW_RESULT_TO_PROSPECT = True
+    _first, lead, owner = known
+    crm_services.lead_override_recommendation(
+        lead=lead, recommendation="consultant", reason="private note", by=owner
+    )
+    second = classify(HOSTILE)
+    from qualification.selectors import submission_for_prospect
+
+    view = submission_for_prospect(public_id=second.public_id)
+    assert view.recommendation == "consultant"  # its own answers' result
+    first_view = submission_for_prospect(public_id=_first.public_id)
+    assert first_view.recommendation == "consultant"  # the override, for the lead's own
+
+
+def test_a_newer_proposal_replaces_a_pending_one(known):
+    _first, lead, _owner = known
+    classify(HOSTILE)
+    classify({**HOSTILE, "contact": {**HOSTILE["contact"], "phone": "1 900 555-1111"}})
+    phones = ProposedChange.objects.filter(lead=lead, field="contact.phone").order_by("pk")
+    assert [(c.proposed, c.status) for c in phones] == [
+        ("1 900 555-0000", "superseded"),
+        ("1 900 555-1111", "pending"),
+    ]
+
+
+def test_staff_decide_from_the_admin_page(client, known):
+    _first, lead, owner = known
+    classify(HOSTILE)
+    client.force_login(owner)
+    page = client.get(reverse("admin:crm_lead_change", args=[lead.pk]))
+    assert page.status_code == 200
+    assert "Mallory" in page.content.decode()
+    url = reverse("admin:crm_lead_proposed_changes", args=[lead.pk])
+    form = client.get(url)
+    assert form.status_code == 200
+    changes = {c.field: c for c in ProposedChange.objects.filter(lead=lead, status="pending")}
+    data = {f"change_{c.pk}": "later" for c in changes.values()}
+    data[f"change_{changes['contact.job_title'].pk}"] = "accept"
+    data[f"change_{changes['company.name'].pk}"] = "reject"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    contact = Contact.objects.get()
+    assert contact.job_title == "Stagiaire"
+    assert contact.company.name == "Acme"
+    assert ProposedChange.objects.filter(lead=lead, status="pending").count() == len(changes) - 2
+
+
+def test_a_staff_member_who_may_not_change_leads_cannot_decide(client, known):
+    _first, lead, _owner = known
+    classify(HOSTILE)
+    stranger = UserFactory(username="nobody")
+    client.force_login(stranger)
+    response = client.post(
+        reverse("admin:crm_lead_proposed_changes", args=[lead.pk]),
+        {f"change_{c.pk}": "accept" for c in ProposedChange.objects.all()},
+    )
+    assert response.status_code in (302, 403, 404)
+    assert Contact.objects.get().first_name == "Josée"
