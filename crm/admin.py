@@ -5,8 +5,7 @@ Every change goes through ``crm.services``; the admin only validates and present
 
 from __future__ import annotations
 
-import csv
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -32,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
 from .app_settings import app_settings
+from .csv_safety import SafeCsvWriter
 from .forms import LeadAdminForm, MarkLostForm, MoveStageForm, StaffLanguageForm
 from .models import (
     OPEN_STAGES,
@@ -830,14 +830,22 @@ class LeadAdmin(admin.ModelAdmin):
         )
 
 
+def _local_iso(moment: datetime | None) -> str:
+    """A time as the admin shows it: in the practice's time zone, ISO 8601 with its offset."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
 def _csv_rows(leads):
-    """The CSV export, streamed one row at a time (a selection may be every lead)."""
+    """The CSV export, streamed one row at a time (a selection may be every lead).
+
+    Every cell goes through ``SafeCsvWriter`` (no formulas) and every time is local.
+    """
 
     class Echo:
         def write(self, value):
             return value
 
-    writer = csv.writer(Echo())
+    writer = SafeCsvWriter(Echo())
     yield "\ufeff"  # lets spreadsheet programs read the accents as UTF-8
     yield writer.writerow(
         [
@@ -871,7 +879,7 @@ def _csv_rows(leads):
         yield writer.writerow(
             [
                 lead.pk,
-                lead.created_at.isoformat(),
+                _local_iso(lead.created_at),
                 lead.contact.first_name,
                 lead.contact.last_name,
                 lead.contact.email,
@@ -889,7 +897,7 @@ def _csv_rows(leads):
                 "" if lead.fit_score is None else lead.fit_score,
                 lead.fit_grade,
                 "yes" if lead.needs_review else "no",
-                lead.next_follow_up_at.isoformat() if lead.next_follow_up_at else "",
+                _local_iso(lead.next_follow_up_at),
                 lead.source,
                 lead.utm_source,
                 lead.utm_medium,

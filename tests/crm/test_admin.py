@@ -1,6 +1,8 @@
 """The lead list and lead page in the admin: what staff see, filter, and change."""
 
-from datetime import timedelta
+import csv
+import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -317,6 +319,60 @@ def test_export_csv_action_streams_the_selection(sales_client):
     assert len(lines) == 2
     assert "Élise" in lines[1] and "Boulangerie Saint-Roch" in lines[1]
     assert ",consultant,fractional_cmo," in lines[1]
+
+
+def exported_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.django_db
+def test_export_csv_neutralizes_formulas_in_every_text_column(sales_client):
+    owner = UserFactory(username="@owner", roles=["Sales"])
+    lead = LeadFactory(
+        owner=owner,
+        contact__first_name='=HYPERLINK("http://evil.example","x")',
+        contact__last_name="+1+cmd|' /C calc'!A0",
+        contact__email="-x@example.com",
+        contact__phone="@SUM(1+1)",
+        contact__job_title="\t=1+1",
+        contact__company__name="\r=1+1",
+        contact__company__website="  =1+1",
+        source="\uff1d1+1",
+        utm_source="\uff0b1",
+        utm_medium="\uff0d1",
+        utm_campaign="\n@cmd",
+    )
+    header, row = exported_rows(run_action(sales_client, "export_csv", [lead]))
+    cells = dict(zip(header, row, strict=True))
+    hostile = [
+        "first_name", "last_name", "email", "phone", "job_title", "company", "website",
+        "owner", "source", "utm_source", "utm_medium", "utm_campaign",
+    ]  # fmt: skip
+    for column in hostile:
+        assert cells[column].startswith("'"), column
+    assert cells["first_name"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert cells["company"] == "'\r=1+1"
+    for column, value in cells.items():  # nothing else starts a formula either
+        assert value.lstrip(" ")[:1] not in set("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"), column
+
+
+@pytest.mark.django_db
+def test_export_csv_keeps_plain_values_and_writes_local_times_with_their_offset(sales_client):
+    created = datetime(2026, 11, 30, 19, 5, tzinfo=UTC)  # 14:05 in Montréal (EST)
+    follow_up = datetime(2026, 7, 2, 13, 30, tzinfo=UTC)  # 09:30 in Montréal (EDT)
+    lead = LeadFactory(
+        contact__first_name="Élise",
+        contact__phone="514 555-0199",
+        next_follow_up_at=follow_up,
+    )
+    Lead.objects.filter(pk=lead.pk).update(created_at=created)
+    header, row = exported_rows(run_action(sales_client, "export_csv", [lead]))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["first_name"] == "Élise"
+    assert cells["phone"] == "514 555-0199"
+    assert cells["created_at"] == "2026-11-30T14:05:00-05:00"
+    assert cells["next_follow_up_at"] == "2026-07-02T09:30:00-04:00"
 
 
 # --- Roles in the admin ------------------------------------------------------------
