@@ -644,10 +644,7 @@ class LeadAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         override_fields = (
-            ["override_to", "override_reason"]
-            if request.user.has_perm("crm.override_recommendation")
-            and self.has_change_permission(request, obj)
-            else []
+            ["override_to", "override_reason"] if self.has_override_permission(request, obj) else []
         )
         return [
             (
@@ -683,6 +680,12 @@ class LeadAdmin(admin.ModelAdmin):
                 },
             ),
         ]
+
+    def has_override_permission(self, request, obj=None) -> bool:
+        # Whether to show the override fields; the service enforces it either way.
+        return self.has_change_permission(request, obj) and services.lead_override_allowed(
+            by=request.user
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         fieldsets_fields = {
@@ -755,6 +758,14 @@ class LeadAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "can_review": self.has_change_permission(request)}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.OverrideNotAllowed as refused:
+            # The service refused the override: nothing was saved (one transaction).
+            self.message_user(request, str(refused), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def review_view(self, request, object_id):
         """The "mark reviewed" button: a person agrees with the computed recommendation."""

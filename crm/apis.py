@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from . import selectors, services
 from .filters import LeadFilter
 from .models import Activity, Lead
-from .permissions import CanOverrideRecommendation, CanViewLeads, ModelPermissions
+from .permissions import CanViewLeads, ModelPermissions
 from .serializers import ActivitySerializer, LeadSerializer, LeadUpdateSerializer
 
 
@@ -52,7 +52,6 @@ class LeadListApi(StaffApi, generics.ListAPIView):
 class LeadDetailApi(StaffApi, generics.RetrieveAPIView):
     queryset = Lead.objects.none()
     serializer_class = LeadSerializer
-    permission_classes = [*StaffApi.permission_classes, CanOverrideRecommendation]
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -11,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.admin import LeadAdmin
 from crm.models import Activity, Lead, LeadEvent
 from crm.selectors import end_of_day
 from crm.signals import reclassification_requested
@@ -533,15 +535,8 @@ def test_override_without_a_reason_is_refused(sales_client):
 
 
 @pytest.mark.django_db
-def test_staff_without_the_override_permission_cannot_override(client):
-    user = UserFactory()
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="crm",
-            codename__in=["view_lead", "change_lead", "view_activity", "view_leadevent"],
-        )
-    )
-    client.force_login(user)
+def test_staff_without_the_override_permission_cannot_override(client, no_override_user):
+    client.force_login(no_override_user)
     lead = LeadFactory()
     data = lead_form(client, lead)
     assert "override_to" not in data
@@ -549,6 +544,27 @@ def test_staff_without_the_override_permission_cannot_override(client):
     assert client.post(change_url(lead), data).status_code == 302
     lead.refresh_from_db()
     assert lead.override_recommendation == ""
+    assert not lead.events.filter(kind=LeadEvent.Kind.OVERRIDE).exists()
+
+
+@pytest.mark.django_db
+def test_an_override_the_service_refuses_shows_an_error_and_changes_nothing(
+    client, no_override_user
+):
+    # As if the page offered the fields by mistake: the service still refuses.
+    client.force_login(no_override_user)
+    lead = LeadFactory()
+    with mock.patch.object(LeadAdmin, "has_override_permission", return_value=True):
+        data = lead_form(client, lead, override_to="consultant", override_reason="sneaky")
+        data["stage"] = "contacted"
+        response = client.post(change_url(lead), data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "You may not override the recommendation." in [
+        str(message) for message in response.context["messages"]
+    ]
+    lead.refresh_from_db()
+    assert (lead.override_recommendation, lead.stage) == ("", "new")
+    assert not lead.events.exists()
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 """The staff API: /api/v1/leads/, /api/v1/leads/<id>/ and its activities."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -75,19 +76,71 @@ def test_a_view_only_user_cannot_patch():
     assert api.patch(detail(lead), {"stage": "contacted"}, format="json").status_code == 403
 
 
+OVERRIDE_AS_FORM = {"override.recommendation": "consultant", "override.reason": "Only a campaign"}
+
+
+def assert_not_overridden(lead):
+    lead.refresh_from_db()
+    assert lead.override_recommendation == "" and lead.override_by is None
+    assert not lead.events.filter(kind=LeadEvent.Kind.OVERRIDE).exists()
+
+
 @pytest.mark.django_db
-def test_override_needs_its_own_permission():
-    user = UserFactory()
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_lead", "change_lead"]))
-    api = token_client(user)
+def test_override_needs_its_own_permission(no_override_user):
+    api = token_client(no_override_user)
     lead = LeadFactory()
     response = api.patch(
         detail(lead),
         {"override": {"recommendation": "consultant", "reason": "Only a campaign"}},
         format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 403
+    assert response.json()["detail"] == "You may not override the recommendation."
+    assert_not_overridden(lead)
     assert api.patch(detail(lead), {"stage": "contacted"}, format="json").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_form_encoded_patch_cannot_override_without_the_permission(no_override_user):
+    lead = LeadFactory()
+    response = token_client(no_override_user).patch(
+        detail(lead),
+        urlencode({**OVERRIDE_AS_FORM, "stage": "contacted"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 403
+    assert_not_overridden(lead)
+    assert lead.stage == "new"  # the whole change is refused, not only the override
+
+
+@pytest.mark.django_db
+def test_a_multipart_patch_cannot_override_without_the_permission(no_override_user):
+    lead = LeadFactory()
+    response = token_client(no_override_user).patch(
+        detail(lead), OVERRIDE_AS_FORM, format="multipart"
+    )
+    assert response.status_code == 403
+    assert_not_overridden(lead)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ["form", "multipart"])
+def test_a_user_with_the_permission_may_override_in_any_encoding(
+    reviewer_api, reviewer_user, encoding
+):
+    lead = LeadFactory(recommendation="fractional_cmo")
+    if encoding == "form":
+        response = reviewer_api.patch(
+            detail(lead),
+            urlencode(OVERRIDE_AS_FORM),
+            content_type="application/x-www-form-urlencoded",
+        )
+    else:
+        response = reviewer_api.patch(detail(lead), OVERRIDE_AS_FORM, format="multipart")
+    assert response.status_code == 200, response.content
+    lead.refresh_from_db()
+    assert (lead.override_recommendation, lead.override_by) == ("consultant", reviewer_user)
 
 
 @pytest.mark.django_db
