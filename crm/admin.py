@@ -28,9 +28,11 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import Token
 
 from . import selectors, services
 from .app_settings import app_settings
+from .authentication import token_expires_at, token_has_expired
 from .csv_safety import SafeCsvWriter
 from .forms import LeadAdminForm, MarkLostForm, MoveStageForm, StaffLanguageForm
 from .models import (
@@ -1092,6 +1094,11 @@ class StaffProfileAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.my_language_view),
                 name="crm_staffprofile_mine",
             ),
+            path(
+                "api-token/",
+                self.admin_site.admin_view(self.my_api_token_view),
+                name="crm_api_token",
+            ),
             *super().get_urls(),
         ]
 
@@ -1114,3 +1121,24 @@ class StaffProfileAdmin(admin.ModelAdmin):
             "opts": self.opts,
         }
         return TemplateResponse(request, "admin/crm/staffprofile/mine.html", context)
+
+    def my_api_token_view(self, request):
+        """A staff member sees when their API token expires and rotates it (shown once)."""
+        if not services.api_token_allowed(user=request.user):
+            raise PermissionDenied
+        new_key = None
+        if request.method == "POST":
+            token = services.api_token_rotate(user=request.user)
+            new_key = token.key
+        token = Token.objects.filter(user=request.user).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("My API token"),
+            "opts": self.opts,
+            "token": token,
+            "new_key": new_key,
+            "expires_at": token_expires_at(token) if token else None,
+            "expired": token_has_expired(token) if token else False,
+            "max_age_days": app_settings.API_TOKEN_MAX_AGE_DAYS,
+        }
+        return TemplateResponse(request, "admin/crm/staffprofile/api_token.html", context)

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from .app_settings import app_settings
 from .models import (
@@ -506,6 +507,24 @@ def staff_profile_set_language(*, user: AbstractBaseUser, language: str) -> Staf
         profile.language = language
         profile.save(update_fields=["language", "updated_at"])
     return profile
+
+
+def api_token_allowed(*, user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may hold a staff API token: active staff who may see leads
+    (a token is only good for the staff API, which needs that much)."""
+    return user.is_active and user.is_staff and user.has_perm("crm.view_lead")
+
+
+@transaction.atomic
+def api_token_rotate(*, user: AbstractBaseUser) -> Token:
+    """Replace ``user``'s staff API token: the old one (if any) stops working at once.
+
+    Raises ``PermissionDenied`` when ``user`` may not hold a token.
+    """
+    if not api_token_allowed(user=user):
+        raise PermissionDenied(_("Only staff who may see leads hold an API token."))
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
 
 
 def follow_up_digests_send(*, now: datetime | None = None) -> int:

@@ -8,9 +8,11 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from crm.admin import LeadAdmin
 from crm.models import Activity, Lead, LeadEvent
@@ -712,3 +714,52 @@ def test_lead_list_rows_are_the_cells_django_would_render(sales_client, sales_us
     assert len(ours) == 4
     assert ours == djangos
     assert "&lt;b&gt;O&#x27;Neil&lt;/b&gt;" in response.content.decode()
+
+
+# --- My API token --------------------------------------------------------------------
+
+TOKEN_PAGE = "/admin/crm/staffprofile/api-token/"
+
+
+@pytest.mark.django_db
+def test_the_index_links_to_my_api_token_page(sales_client):
+    assert reverse("admin:crm_api_token") == TOKEN_PAGE
+    assert f'href="{TOKEN_PAGE}"' in sales_client.get("/admin/").content.decode()
+
+
+@pytest.mark.django_db
+def test_my_api_token_page_shows_when_it_expires_and_rotates_it_once(client, reviewer_user):
+    old = Token.objects.create(user=reviewer_user)
+    created = datetime(2026, 11, 1, 15, 0, tzinfo=UTC)  # 10:00 in Montréal
+    Token.objects.filter(pk=old.pk).update(created=created)
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    strict.force_login(reviewer_user)
+    page = strict.get(TOKEN_PAGE)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<h1>My API token</h1>" in html
+    assert "Jan. 30, 2027" in html  # 90 days later, local time
+    assert old.key not in html
+    assert strict.post(TOKEN_PAGE).status_code == 403  # CSRF
+    rotated = strict.post(TOKEN_PAGE, {"csrfmiddlewaretoken": strict.cookies["csrftoken"].value})
+    assert rotated.status_code == 200
+    new = Token.objects.get(user=reviewer_user)
+    assert new.key != old.key
+    html = rotated.content.decode()
+    assert f'value="{new.key}"' in html and '<label for="crm-new-token">' in html
+    assert new.key not in strict.get(TOKEN_PAGE).content.decode()  # shown once
+
+
+@pytest.mark.django_db
+def test_my_api_token_page_is_translated(reviewer_client):
+    html = reviewer_client.get(TOKEN_PAGE, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Vous n’avez pas encore de jeton d’API." in html
+    assert "Créer mon jeton" in html
+
+
+@pytest.mark.django_db
+def test_staff_without_a_role_have_no_api_token_page(client):
+    client.force_login(UserFactory())
+    assert client.get(TOKEN_PAGE).status_code == 403
+    assert client.post(TOKEN_PAGE).status_code == 403
+    assert not Token.objects.exists()

@@ -1,6 +1,6 @@
 """The staff API: /api/v1/leads/, /api/v1/leads/<id>/ and its activities."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from crm.models import Activity, Company, Contact, Lead, LeadEvent
@@ -596,3 +597,62 @@ def test_docs_page_is_served_without_a_cdn(client):
     html = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in html
     assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
+
+
+# --- Rotating one's own token ------------------------------------------------------------
+
+ROTATE = "/api/v1/auth/token/rotate/"
+
+
+@pytest.mark.django_db
+def test_rotating_gives_a_new_working_key_and_the_old_one_stops_working(sales_user):
+    old = Token.objects.create(user=sales_user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {old.key}")
+    response = api.post(ROTATE)
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"token", "expires_at"} and body["token"] != old.key
+    new = Token.objects.get(user=sales_user)
+    assert new.key == body["token"]
+    expires_at = datetime.fromisoformat(body["expires_at"])
+    assert expires_at == new.created + timedelta(days=90)
+    assert expires_at.utcoffset() == timezone.localtime(new.created).utcoffset()  # local time
+    assert api.get(LEADS).status_code == 401  # the old key
+    fresh = APIClient()
+    fresh.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert fresh.get(LEADS).status_code == 200
+
+
+@pytest.mark.django_db
+def test_rotating_needs_authentication():
+    response = APIClient().post(ROTATE)
+    assert response.status_code == 401
+    assert not Token.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_expired_token_cannot_rotate_itself_but_the_admin_session_can(sales_user):
+    old = Token.objects.create(user=sales_user)
+    Token.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=120))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {old.key}")
+    assert api.post(ROTATE).status_code == 401
+    session = APIClient(enforce_csrf_checks=True)
+    session.force_login(sales_user)
+    assert session.post(ROTATE).status_code == 403  # no CSRF token
+    assert Token.objects.get(user=sales_user).key == old.key
+    session.get("/admin/")
+    csrf = session.cookies["csrftoken"].value
+    response = session.post(ROTATE, HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 201
+    assert Token.objects.get(user=sales_user).key == response.json()["token"] != old.key
+
+
+@pytest.mark.django_db
+def test_staff_without_a_role_and_non_staff_cannot_get_a_token():
+    for user in (UserFactory(), UserFactory(is_staff=False, roles=["Sales"])):
+        session = APIClient()
+        session.force_login(user)
+        assert session.post(ROTATE).status_code == 403
+    assert not Token.objects.exists()
