@@ -5,8 +5,7 @@ Every change goes through ``crm.services``; the admin only validates and present
 
 from __future__ import annotations
 
-import csv
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -29,9 +28,12 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import Token
 
 from . import selectors, services
 from .app_settings import app_settings
+from .authentication import token_expires_at, token_has_expired
+from .csv_safety import SafeCsvWriter
 from .forms import (
     LeadAdminForm,
     MarkLostForm,
@@ -652,10 +654,7 @@ class LeadAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         override_fields = (
-            ["override_to", "override_reason"]
-            if request.user.has_perm("crm.override_recommendation")
-            and self.has_change_permission(request, obj)
-            else []
+            ["override_to", "override_reason"] if self.has_override_permission(request, obj) else []
         )
         proposals = (
             [(_("Proposed changes"), {"fields": ["proposed_changes_panel"]})]
@@ -700,6 +699,12 @@ class LeadAdmin(admin.ModelAdmin):
                 },
             ),
         ]
+
+    def has_override_permission(self, request, obj=None) -> bool:
+        # Whether to show the override fields; the service enforces it either way.
+        return self.has_change_permission(request, obj) and services.lead_override_allowed(
+            by=request.user
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         fieldsets_fields = {
@@ -815,6 +820,14 @@ class LeadAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "can_review": self.has_change_permission(request)}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.OverrideNotAllowed as refused:
+            # The service refused the override: nothing was saved (one transaction).
+            self.message_user(request, str(refused), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def review_view(self, request, object_id):
         """The "mark reviewed" button: a person agrees with the computed recommendation."""
         if request.method != "POST":
@@ -903,14 +916,22 @@ class LeadAdmin(admin.ModelAdmin):
         )
 
 
+def _local_iso(moment: datetime | None) -> str:
+    """A time as the admin shows it: in the practice's time zone, ISO 8601 with its offset."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
 def _csv_rows(leads):
-    """The CSV export, streamed one row at a time (a selection may be every lead)."""
+    """The CSV export, streamed one row at a time (a selection may be every lead).
+
+    Every cell goes through ``SafeCsvWriter`` (no formulas) and every time is local.
+    """
 
     class Echo:
         def write(self, value):
             return value
 
-    writer = csv.writer(Echo())
+    writer = SafeCsvWriter(Echo())
     yield "\ufeff"  # lets spreadsheet programs read the accents as UTF-8
     yield writer.writerow(
         [
@@ -944,7 +965,7 @@ def _csv_rows(leads):
         yield writer.writerow(
             [
                 lead.pk,
-                lead.created_at.isoformat(),
+                _local_iso(lead.created_at),
                 lead.contact.first_name,
                 lead.contact.last_name,
                 lead.contact.email,
@@ -962,7 +983,7 @@ def _csv_rows(leads):
                 "" if lead.fit_score is None else lead.fit_score,
                 lead.fit_grade,
                 "yes" if lead.needs_review else "no",
-                lead.next_follow_up_at.isoformat() if lead.next_follow_up_at else "",
+                _local_iso(lead.next_follow_up_at),
                 lead.source,
                 lead.utm_source,
                 lead.utm_medium,
@@ -1146,6 +1167,11 @@ class StaffProfileAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.my_language_view),
                 name="crm_staffprofile_mine",
             ),
+            path(
+                "api-token/",
+                self.admin_site.admin_view(self.my_api_token_view),
+                name="crm_api_token",
+            ),
             *super().get_urls(),
         ]
 
@@ -1168,3 +1194,24 @@ class StaffProfileAdmin(admin.ModelAdmin):
             "opts": self.opts,
         }
         return TemplateResponse(request, "admin/crm/staffprofile/mine.html", context)
+
+    def my_api_token_view(self, request):
+        """A staff member sees when their API token expires and rotates it (shown once)."""
+        if not services.api_token_allowed(user=request.user):
+            raise PermissionDenied
+        new_key = None
+        if request.method == "POST":
+            token = services.api_token_rotate(user=request.user)
+            new_key = token.key
+        token = Token.objects.filter(user=request.user).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("My API token"),
+            "opts": self.opts,
+            "token": token,
+            "new_key": new_key,
+            "expires_at": token_expires_at(token) if token else None,
+            "expired": token_has_expired(token) if token else False,
+            "max_age_days": app_settings.API_TOKEN_MAX_AGE_DAYS,
+        }
+        return TemplateResponse(request, "admin/crm/staffprofile/api_token.html", context)

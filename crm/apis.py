@@ -4,16 +4,25 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from . import selectors, services
+from .authentication import ExpiringTokenAuthentication, token_expires_at
 from .filters import LeadFilter
 from .models import Activity, Lead
-from .permissions import CanOverrideRecommendation, CanViewLeads, ModelPermissions
-from .serializers import ActivitySerializer, LeadSerializer, LeadUpdateSerializer
+from .parsers import StrictJSONParser
+from .permissions import CanViewLeads, ModelPermissions
+from .serializers import (
+    ActivitySerializer,
+    ApiTokenSerializer,
+    LeadSerializer,
+    LeadUpdateSerializer,
+)
 
 
 class LeadPagination(PageNumberPagination):
@@ -25,8 +34,11 @@ class LeadPagination(PageNumberPagination):
 class StaffApi(generics.GenericAPIView):
     # Token first, so that a request without credentials gets 401 and a
     # ``WWW-Authenticate: Token`` header rather than a bare 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAdminUser, ModelPermissions]
+    # JSON without duplicate keys or text that cannot be stored (an error message quoting
+    # a lone surrogate would break the answer itself); forms as Django decodes them.
+    parser_classes = [StrictJSONParser, FormParser, MultiPartParser]
 
 
 @extend_schema_view(
@@ -52,7 +64,6 @@ class LeadListApi(StaffApi, generics.ListAPIView):
 class LeadDetailApi(StaffApi, generics.RetrieveAPIView):
     queryset = Lead.objects.none()
     serializer_class = LeadSerializer
-    permission_classes = [*StaffApi.permission_classes, CanOverrideRecommendation]
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -151,3 +162,28 @@ class LeadActivitiesApi(StaffApi, generics.ListCreateAPIView):
             owner=data["owner"] if "owner" in data else request.user,
         )
         return Response(self.get_serializer(activity).data, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenRotateApi(APIView):
+    """The caller's own API token, replaced: the old key stops working at once."""
+
+    authentication_classes = StaffApi.authentication_classes
+    permission_classes = [IsAdminUser, CanViewLeads]
+    http_method_names = ["post", "options"]
+
+    @extend_schema(
+        summary=_("Rotate my API token"),
+        description=_(
+            "Deletes the caller's token and issues a new one, shown once in the answer. "
+            "Authenticate with the current token, or with the admin session (and its "
+            "CSRF token); an expired token is refused, so rotate it with the admin "
+            "session or from the admin's “My API token” page."
+        ),
+        request=None,
+        responses={201: ApiTokenSerializer},
+        tags=["staff: auth"],
+    )
+    def post(self, request, *args, **kwargs):
+        token = services.api_token_rotate(user=request.user)
+        body = ApiTokenSerializer({"token": token.key, "expires_at": token_expires_at(token)})
+        return Response(body.data, status=status.HTTP_201_CREATED)

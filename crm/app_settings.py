@@ -37,5 +37,10 @@ class AppSettings:
         """The admin's lead list counts matching leads exactly up to this many."""
         return self._get("LIST_COUNT_LIMIT", 10_000)
 
+    @property
+    def API_TOKEN_MAX_AGE_DAYS(self) -> int:
+        """Days a staff API token works after it is issued; then it must be rotated."""
+        return self._get("API_TOKEN_MAX_AGE_DAYS", 90)
+
 
 app_settings = AppSettings()

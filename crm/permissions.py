@@ -1,9 +1,12 @@
-"""Who may do what through the staff API: the same model permissions as the admin."""
+"""Who may do what through the staff API: the same model permissions as the admin.
+
+Overriding the recommendation needs ``crm.override_recommendation`` on top: the
+service that records an override enforces it (``crm.services.lead_override_recommendation``),
+whatever the entry point, and DRF answers its ``PermissionDenied`` with 403.
+"""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission, DjangoModelPermissions
-
-OVERRIDE_PERMISSION = "crm.override_recommendation"
 
 
 class ModelPermissions(DjangoModelPermissions):
@@ -23,21 +26,3 @@ class CanViewLeads(BasePermission):
 
     def has_permission(self, request, view):
         return request.user.has_perm("crm.view_lead")
-
-
-class CanOverrideRecommendation(BasePermission):
-    """Changing the override needs its own permission on top of ``change_lead``."""
-
-    message = _("You may not override the recommendation.")
-
-    def has_permission(self, request, view):
-        if request.method in ("PATCH", "PUT") and "override" in _keys(request.data):
-            return request.user.has_perm(OVERRIDE_PERMISSION)
-        return True
-
-
-def _keys(data) -> set:
-    try:
-        return set(data.keys())
-    except AttributeError:
-        return set()

@@ -243,3 +243,10 @@ class ActivitySerializer(serializers.ModelSerializer):
         model = Activity
         fields = ["id", "kind", "body", "due_at", "done_at", "owner", "created_at"]
         read_only_fields = ["id", "created_at"]
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    """A newly issued staff API token: shown once, keep it safe."""
+
+    token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`."))
+    expires_at = serializers.DateTimeField(help_text=_("When it stops working."))

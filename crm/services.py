@@ -9,12 +9,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from .app_settings import app_settings
 from .models import (
@@ -459,6 +461,18 @@ def lead_assign(*, lead: Lead, owner: AbstractBaseUser | None, by: AbstractBaseU
     return lead
 
 
+OVERRIDE_PERMISSION = "crm.override_recommendation"
+
+
+class OverrideNotAllowed(PermissionDenied):
+    """``by`` may not override: 403 in the API and views, an error message in the admin."""
+
+
+def lead_override_allowed(*, by: AbstractBaseUser | None) -> bool:
+    """Whether ``by`` may set or remove an override: a person with the permission."""
+    return by is not None and by.has_perm(OVERRIDE_PERMISSION)
+
+
 @transaction.atomic
 def lead_override_recommendation(
     *, lead: Lead, recommendation: str, reason: str, by: AbstractBaseUser | None
@@ -467,7 +481,15 @@ def lead_override_recommendation(
 
     An empty ``recommendation`` removes the override (the reason says why).
     Overriding counts as a person's review.
+
+    This is where the ``crm.override_recommendation`` permission is enforced, whatever
+    the entry point (admin, API, actions, commands): ``OverrideNotAllowed`` (a
+    ``PermissionDenied``) when ``by`` lacks it. ``by=None`` (no person: a script, a
+    task) is refused too, since an override is a person's judgement and the history
+    must say whose; a script acts as a named staff member who has the permission.
     """
+    if not lead_override_allowed(by=by):
+        raise OverrideNotAllowed(_("You may not override the recommendation."))
     reason = (reason or "").strip()
     if not reason:
         raise ValueError(_("Say why you override the recommendation."))
@@ -537,6 +559,10 @@ def lead_update(
     ``override_recommendation=None`` keeps the override (``""`` removes it; both
     setting and removing need ``override_reason``). ``reason`` goes with a stage
     change into the history (and is the reason lost). Returns the lead as stored.
+
+    Raises ``OverrideNotAllowed`` (a ``PermissionDenied``) when the override changes
+    and ``by`` may not override (see ``lead_override_recommendation``), ``ValueError``
+    for a change that breaks a rule; either way nothing is changed.
     """
     # Lock the lead only: the owner is an outer join, which PostgreSQL cannot lock.
     lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
@@ -652,6 +678,24 @@ def staff_profile_set_language(*, user: AbstractBaseUser, language: str) -> Staf
         profile.language = language
         profile.save(update_fields=["language", "updated_at"])
     return profile
+
+
+def api_token_allowed(*, user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may hold a staff API token: active staff who may see leads
+    (a token is only good for the staff API, which needs that much)."""
+    return user.is_active and user.is_staff and user.has_perm("crm.view_lead")
+
+
+@transaction.atomic
+def api_token_rotate(*, user: AbstractBaseUser) -> Token:
+    """Replace ``user``'s staff API token: the old one (if any) stops working at once.
+
+    Raises ``PermissionDenied`` when ``user`` may not hold a token.
+    """
+    if not api_token_allowed(user=user):
+        raise PermissionDenied(_("Only staff who may see leads hold an API token."))
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
 
 
 def follow_up_digests_send(*, now: datetime | None = None) -> int:

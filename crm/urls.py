@@ -1,8 +1,8 @@
-"""The staff API (``api/v1/leads/``...). Include it at the site root."""
+"""The staff API (``api/v1/leads/``, ``api/v1/auth/token/rotate/``). Include it at the site root."""
 
 from django.urls import path
 
-from .apis import LeadActivitiesApi, LeadDetailApi, LeadListApi
+from .apis import ApiTokenRotateApi, LeadActivitiesApi, LeadDetailApi, LeadListApi
 
 app_name = "crm"
 
@@ -14,4 +14,5 @@ urlpatterns = [
         LeadActivitiesApi.as_view(),
         name="lead-activities",
     ),
+    path("api/v1/auth/token/rotate/", ApiTokenRotateApi.as_view(), name="token-rotate"),
 ]

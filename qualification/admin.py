@@ -6,6 +6,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -425,18 +426,23 @@ class ClassificationAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Override the lead's recommendation…"), permissions=["review"])
+    @admin.action(description=_("Override the lead's recommendation…"), permissions=["override"])
     def override_recommendation(self, request: HttpRequest, queryset: QuerySet[Classification]):
         form = OverrideForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             leads = self._leads(queryset)
-            for lead in leads:
-                crm_services.lead_override_recommendation(
-                    lead=lead,
-                    recommendation=form.cleaned_data["recommendation"],
-                    reason=form.cleaned_data["reason"],
-                    by=request.user,
-                )
+            try:
+                with transaction.atomic():
+                    for lead in leads:
+                        crm_services.lead_override_recommendation(
+                            lead=lead,
+                            recommendation=form.cleaned_data["recommendation"],
+                            reason=form.cleaned_data["reason"],
+                            by=request.user,
+                        )
+            except crm_services.OverrideNotAllowed as refused:
+                self.message_user(request, str(refused), messages.ERROR)
+                return None
             self.message_user(
                 request,
                 ngettext(
@@ -463,3 +469,9 @@ class ClassificationAdmin(admin.ModelAdmin):
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("crm.change_lead")
+
+    def has_override_permission(self, request: HttpRequest) -> bool:
+        # Only offered to who may override; the crm service enforces it either way.
+        return self.has_review_permission(request) and crm_services.lead_override_allowed(
+            by=request.user
+        )

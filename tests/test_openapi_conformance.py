@@ -89,7 +89,12 @@ def test_the_schema_has_public_and_staff_operations():
     """The two runs above cover something: schemathesis found operations on both sides."""
     paths = set(schema.raw_schema["paths"])
     assert {"/api/v1/submissions/", "/api/v1/questionnaire/"} <= paths
-    assert {"/api/v1/leads/", "/api/v1/leads/{id}/", "/api/v1/leads/{id}/activities/"} <= paths
+    assert {
+        "/api/v1/leads/",
+        "/api/v1/leads/{id}/",
+        "/api/v1/leads/{id}/activities/",
+        "/api/v1/auth/token/rotate/",
+    } <= paths
 
 
 def test_the_schema_documents_the_errors_the_framework_answers_by_itself():
@@ -97,6 +102,8 @@ def test_the_schema_documents_the_errors_the_framework_answers_by_itself():
     staff_patch = paths["/api/v1/leads/{id}/"]["patch"]["responses"]
     assert {"200", "400", "401", "403", "404", "415"} <= set(staff_patch)
     assert {"401", "403", "404"} <= set(paths["/api/v1/leads/"]["get"]["responses"])
+    rotate = paths["/api/v1/auth/token/rotate/"]["post"]["responses"]
+    assert {"201", "401", "403"} <= set(rotate)
     public_post = paths["/api/v1/submissions/"]["post"]["responses"]
     assert {"400", "415"} <= set(public_post)
     assert not {"401", "403"} & set(public_post)  # no credentials, so never refused for them

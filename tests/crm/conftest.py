@@ -1,6 +1,7 @@
 """Staff members in each role, logged in to the admin or holding an API token."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -43,3 +44,19 @@ def sales_api(sales_user):
 @pytest.fixture
 def reviewer_api(reviewer_user):
     return token_client(reviewer_user)
+
+
+def reviewer_without_override(username: str = "rex-no-override"):
+    """A staff member with the Reviewer role's permissions except overriding."""
+    user = UserFactory(username=username)
+    user.user_permissions.add(
+        *Permission.objects.filter(group__name="Reviewer").exclude(
+            codename="override_recommendation"
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def no_override_user(db):
+    return reviewer_without_override()

@@ -1,14 +1,20 @@
 """The lead list and lead page in the admin: what staff see, filter, and change."""
 
-from datetime import timedelta
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
+from crm.admin import LeadAdmin
 from crm.models import Activity, Lead, LeadEvent
 from crm.selectors import end_of_day
 from crm.signals import reclassification_requested
@@ -319,6 +325,60 @@ def test_export_csv_action_streams_the_selection(sales_client):
     assert ",consultant,fractional_cmo," in lines[1]
 
 
+def exported_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.django_db
+def test_export_csv_neutralizes_formulas_in_every_text_column(sales_client):
+    owner = UserFactory(username="@owner", roles=["Sales"])
+    lead = LeadFactory(
+        owner=owner,
+        contact__first_name='=HYPERLINK("http://evil.example","x")',
+        contact__last_name="+1+cmd|' /C calc'!A0",
+        contact__email="-x@example.com",
+        contact__phone="@SUM(1+1)",
+        contact__job_title="\t=1+1",
+        contact__company__name="\r=1+1",
+        contact__company__website="  =1+1",
+        source="\uff1d1+1",
+        utm_source="\uff0b1",
+        utm_medium="\uff0d1",
+        utm_campaign="\n@cmd",
+    )
+    header, row = exported_rows(run_action(sales_client, "export_csv", [lead]))
+    cells = dict(zip(header, row, strict=True))
+    hostile = [
+        "first_name", "last_name", "email", "phone", "job_title", "company", "website",
+        "owner", "source", "utm_source", "utm_medium", "utm_campaign",
+    ]  # fmt: skip
+    for column in hostile:
+        assert cells[column].startswith("'"), column
+    assert cells["first_name"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert cells["company"] == "'\r=1+1"
+    for column, value in cells.items():  # nothing else starts a formula either
+        assert value.lstrip(" ")[:1] not in set("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"), column
+
+
+@pytest.mark.django_db
+def test_export_csv_keeps_plain_values_and_writes_local_times_with_their_offset(sales_client):
+    created = datetime(2026, 11, 30, 19, 5, tzinfo=UTC)  # 14:05 in Montréal (EST)
+    follow_up = datetime(2026, 7, 2, 13, 30, tzinfo=UTC)  # 09:30 in Montréal (EDT)
+    lead = LeadFactory(
+        contact__first_name="Élise",
+        contact__phone="514 555-0199",
+        next_follow_up_at=follow_up,
+    )
+    Lead.objects.filter(pk=lead.pk).update(created_at=created)
+    header, row = exported_rows(run_action(sales_client, "export_csv", [lead]))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["first_name"] == "Élise"
+    assert cells["phone"] == "514 555-0199"
+    assert cells["created_at"] == "2026-11-30T14:05:00-05:00"
+    assert cells["next_follow_up_at"] == "2026-07-02T09:30:00-04:00"
+
+
 # --- Roles in the admin ------------------------------------------------------------
 
 
@@ -477,15 +537,8 @@ def test_override_without_a_reason_is_refused(sales_client):
 
 
 @pytest.mark.django_db
-def test_staff_without_the_override_permission_cannot_override(client):
-    user = UserFactory()
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="crm",
-            codename__in=["view_lead", "change_lead", "view_activity", "view_leadevent"],
-        )
-    )
-    client.force_login(user)
+def test_staff_without_the_override_permission_cannot_override(client, no_override_user):
+    client.force_login(no_override_user)
     lead = LeadFactory()
     data = lead_form(client, lead)
     assert "override_to" not in data
@@ -493,6 +546,27 @@ def test_staff_without_the_override_permission_cannot_override(client):
     assert client.post(change_url(lead), data).status_code == 302
     lead.refresh_from_db()
     assert lead.override_recommendation == ""
+    assert not lead.events.filter(kind=LeadEvent.Kind.OVERRIDE).exists()
+
+
+@pytest.mark.django_db
+def test_an_override_the_service_refuses_shows_an_error_and_changes_nothing(
+    client, no_override_user
+):
+    # As if the page offered the fields by mistake: the service still refuses.
+    client.force_login(no_override_user)
+    lead = LeadFactory()
+    with mock.patch.object(LeadAdmin, "has_override_permission", return_value=True):
+        data = lead_form(client, lead, override_to="consultant", override_reason="sneaky")
+        data["stage"] = "contacted"
+        response = client.post(change_url(lead), data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "You may not override the recommendation." in [
+        str(message) for message in response.context["messages"]
+    ]
+    lead.refresh_from_db()
+    assert (lead.override_recommendation, lead.stage) == ("", "new")
+    assert not lead.events.exists()
 
 
 @pytest.mark.django_db
@@ -640,3 +714,52 @@ def test_lead_list_rows_are_the_cells_django_would_render(sales_client, sales_us
     assert len(ours) == 4
     assert ours == djangos
     assert "&lt;b&gt;O&#x27;Neil&lt;/b&gt;" in response.content.decode()
+
+
+# --- My API token --------------------------------------------------------------------
+
+TOKEN_PAGE = "/admin/crm/staffprofile/api-token/"
+
+
+@pytest.mark.django_db
+def test_the_index_links_to_my_api_token_page(sales_client):
+    assert reverse("admin:crm_api_token") == TOKEN_PAGE
+    assert f'href="{TOKEN_PAGE}"' in sales_client.get("/admin/").content.decode()
+
+
+@pytest.mark.django_db
+def test_my_api_token_page_shows_when_it_expires_and_rotates_it_once(client, reviewer_user):
+    old = Token.objects.create(user=reviewer_user)
+    created = datetime(2026, 11, 1, 15, 0, tzinfo=UTC)  # 10:00 in Montréal
+    Token.objects.filter(pk=old.pk).update(created=created)
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    strict.force_login(reviewer_user)
+    page = strict.get(TOKEN_PAGE)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<h1>My API token</h1>" in html
+    assert "Jan. 30, 2027" in html  # 90 days later, local time
+    assert old.key not in html
+    assert strict.post(TOKEN_PAGE).status_code == 403  # CSRF
+    rotated = strict.post(TOKEN_PAGE, {"csrfmiddlewaretoken": strict.cookies["csrftoken"].value})
+    assert rotated.status_code == 200
+    new = Token.objects.get(user=reviewer_user)
+    assert new.key != old.key
+    html = rotated.content.decode()
+    assert f'value="{new.key}"' in html and '<label for="crm-new-token">' in html
+    assert new.key not in strict.get(TOKEN_PAGE).content.decode()  # shown once
+
+
+@pytest.mark.django_db
+def test_my_api_token_page_is_translated(reviewer_client):
+    html = reviewer_client.get(TOKEN_PAGE, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Vous n’avez pas encore de jeton d’API." in html
+    assert "Créer mon jeton" in html
+
+
+@pytest.mark.django_db
+def test_staff_without_a_role_have_no_api_token_page(client):
+    client.force_login(UserFactory())
+    assert client.get(TOKEN_PAGE).status_code == 403
+    assert client.post(TOKEN_PAGE).status_code == 403
+    assert not Token.objects.exists()

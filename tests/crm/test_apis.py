@@ -1,12 +1,14 @@
 """The staff API: /api/v1/leads/, /api/v1/leads/<id>/ and its activities."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from crm.models import Activity, Company, Contact, Lead, LeadEvent
@@ -75,19 +77,71 @@ def test_a_view_only_user_cannot_patch():
     assert api.patch(detail(lead), {"stage": "contacted"}, format="json").status_code == 403
 
 
+OVERRIDE_AS_FORM = {"override.recommendation": "consultant", "override.reason": "Only a campaign"}
+
+
+def assert_not_overridden(lead):
+    lead.refresh_from_db()
+    assert lead.override_recommendation == "" and lead.override_by is None
+    assert not lead.events.filter(kind=LeadEvent.Kind.OVERRIDE).exists()
+
+
 @pytest.mark.django_db
-def test_override_needs_its_own_permission():
-    user = UserFactory()
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_lead", "change_lead"]))
-    api = token_client(user)
+def test_override_needs_its_own_permission(no_override_user):
+    api = token_client(no_override_user)
     lead = LeadFactory()
     response = api.patch(
         detail(lead),
         {"override": {"recommendation": "consultant", "reason": "Only a campaign"}},
         format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 403
+    assert response.json()["detail"] == "You may not override the recommendation."
+    assert_not_overridden(lead)
     assert api.patch(detail(lead), {"stage": "contacted"}, format="json").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_form_encoded_patch_cannot_override_without_the_permission(no_override_user):
+    lead = LeadFactory()
+    response = token_client(no_override_user).patch(
+        detail(lead),
+        urlencode({**OVERRIDE_AS_FORM, "stage": "contacted"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 403
+    assert_not_overridden(lead)
+    assert lead.stage == "new"  # the whole change is refused, not only the override
+
+
+@pytest.mark.django_db
+def test_a_multipart_patch_cannot_override_without_the_permission(no_override_user):
+    lead = LeadFactory()
+    response = token_client(no_override_user).patch(
+        detail(lead), OVERRIDE_AS_FORM, format="multipart"
+    )
+    assert response.status_code == 403
+    assert_not_overridden(lead)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ["form", "multipart"])
+def test_a_user_with_the_permission_may_override_in_any_encoding(
+    reviewer_api, reviewer_user, encoding
+):
+    lead = LeadFactory(recommendation="fractional_cmo")
+    if encoding == "form":
+        response = reviewer_api.patch(
+            detail(lead),
+            urlencode(OVERRIDE_AS_FORM),
+            content_type="application/x-www-form-urlencoded",
+        )
+    else:
+        response = reviewer_api.patch(detail(lead), OVERRIDE_AS_FORM, format="multipart")
+    assert response.status_code == 200, response.content
+    lead.refresh_from_db()
+    assert (lead.override_recommendation, lead.override_by) == ("consultant", reviewer_user)
 
 
 @pytest.mark.django_db
@@ -543,3 +597,104 @@ def test_docs_page_is_served_without_a_cdn(client):
     html = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in html
     assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
+
+
+# --- Rotating one's own token ------------------------------------------------------------
+
+ROTATE = "/api/v1/auth/token/rotate/"
+
+
+@pytest.mark.django_db
+def test_rotating_gives_a_new_working_key_and_the_old_one_stops_working(sales_user):
+    old = Token.objects.create(user=sales_user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {old.key}")
+    response = api.post(ROTATE)
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"token", "expires_at"} and body["token"] != old.key
+    new = Token.objects.get(user=sales_user)
+    assert new.key == body["token"]
+    expires_at = datetime.fromisoformat(body["expires_at"])
+    assert expires_at == new.created + timedelta(days=90)
+    assert expires_at.utcoffset() == timezone.localtime(new.created).utcoffset()  # local time
+    assert api.get(LEADS).status_code == 401  # the old key
+    fresh = APIClient()
+    fresh.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert fresh.get(LEADS).status_code == 200
+
+
+@pytest.mark.django_db
+def test_rotating_needs_authentication():
+    response = APIClient().post(ROTATE)
+    assert response.status_code == 401
+    assert not Token.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_expired_token_cannot_rotate_itself_but_the_admin_session_can(sales_user):
+    old = Token.objects.create(user=sales_user)
+    Token.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=120))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {old.key}")
+    assert api.post(ROTATE).status_code == 401
+    session = APIClient(enforce_csrf_checks=True)
+    session.force_login(sales_user)
+    assert session.post(ROTATE).status_code == 403  # no CSRF token
+    assert Token.objects.get(user=sales_user).key == old.key
+    session.get("/admin/")
+    csrf = session.cookies["csrftoken"].value
+    response = session.post(ROTATE, HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 201
+    assert Token.objects.get(user=sales_user).key == response.json()["token"] != old.key
+
+
+@pytest.mark.django_db
+def test_staff_without_a_role_and_non_staff_cannot_get_a_token():
+    for user in (UserFactory(), UserFactory(is_staff=False, roles=["Sales"])):
+        session = APIClient()
+        session.force_login(user)
+        assert session.post(ROTATE).status_code == 403
+    assert not Token.objects.exists()
+
+
+# --- issue 10: the staff API's body is strict JSON too -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param('{"stage": "\\udfff"}', id="surrogate-as-a-choice"),
+        pytest.param('{"lost_reason": "a\\udfffb", "stage": "lost"}', id="surrogate-in-text"),
+        pytest.param('{"\\udfff": 1}', id="surrogate-in-a-key"),
+        pytest.param('{"lost_reason": "a\\u0000b", "stage": "lost"}', id="nul-in-text"),
+    ],
+)
+def test_unstorable_text_is_a_field_level_400_never_a_500(sales_api, body):
+    lead = LeadFactory()
+    response = sales_api.patch(detail(lead), data=body, content_type="application/json")
+    assert response.status_code == 400
+    response.content.decode("utf-8")
+    lead.refresh_from_db()
+    assert lead.stage == "new"
+
+
+def test_a_duplicate_key_in_a_staff_patch_is_refused(sales_api):
+    lead = LeadFactory()
+    body = '{"stage": "contacted", "stage": "discovery"}'
+    response = sales_api.patch(detail(lead), data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "stage" in response.json()["detail"]
+    lead.refresh_from_db()
+    assert lead.stage == "new"
+
+
+def test_unstorable_text_in_an_activity_is_refused(sales_api):
+    lead = LeadFactory()
+    response = sales_api.post(
+        activities(lead),
+        data='{"kind": "note", "body": "x\\udfff"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert Activity.objects.count() == 0

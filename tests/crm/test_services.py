@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from crm import services
 from crm.models import Lead, LeadEvent, StaffProfile
+from tests.crm.conftest import reviewer_without_override
 from tests.factories import ActivityFactory, ContactFactory, LeadFactory, UserFactory
 
 
@@ -71,7 +73,7 @@ def test_lead_update_is_all_or_nothing():
 
 @pytest.mark.django_db
 def test_removing_an_override_needs_a_reason_and_is_recorded():
-    by = UserFactory()
+    by = UserFactory(roles=["Reviewer"])
     lead = LeadFactory(override_recommendation="consultant", override_reason="first")
     with pytest.raises(ValueError):
         services.lead_update(lead=lead, by=by, override_recommendation="")
@@ -236,3 +238,52 @@ def test_a_broker_that_is_down_does_not_undo_the_classification(
     assert lead.recommendation == "fractional_cmo"
     assert lead.practice_notified_at is None
     assert "notify_new_lead" in caplog.text
+
+
+# --- who may override --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("call", ["lead_override_recommendation", "lead_update"])
+def test_a_user_without_the_override_permission_cannot_override(call):
+    by = reviewer_without_override()
+    lead = LeadFactory(recommendation="fractional_cmo")
+    with pytest.raises(services.OverrideNotAllowed) as refused:
+        if call == "lead_update":
+            services.lead_update(
+                lead=lead,
+                by=by,
+                stage="contacted",
+                override_recommendation="consultant",
+                override_reason="Campaign only",
+            )
+        else:
+            services.lead_override_recommendation(
+                lead=lead, recommendation="consultant", reason="Campaign only", by=by
+            )
+    assert isinstance(refused.value, PermissionDenied)
+    lead.refresh_from_db()
+    assert (lead.override_recommendation, lead.stage, lead.reviewed_by) == ("", "new", None)
+    assert not lead.events.exists()
+
+
+@pytest.mark.django_db
+def test_nobody_cannot_override_either():
+    lead = LeadFactory(override_recommendation="consultant", override_reason="first")
+    with pytest.raises(services.OverrideNotAllowed):
+        services.lead_override_recommendation(
+            lead=lead, recommendation="", reason="script", by=None
+        )
+    lead.refresh_from_db()
+    assert lead.override_recommendation == "consultant"
+
+
+@pytest.mark.django_db
+def test_a_user_with_the_override_permission_may_override():
+    by = UserFactory(roles=["Reviewer"])
+    lead = LeadFactory(recommendation="fractional_cmo")
+    services.lead_override_recommendation(
+        lead=lead, recommendation="consultant", reason="Campaign only", by=by
+    )
+    lead.refresh_from_db()
+    assert (lead.override_recommendation, lead.override_by) == ("consultant", by)

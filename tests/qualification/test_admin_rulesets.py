@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
+from unittest import mock
 
 import pytest
 from django.urls import reverse
 
 from qualification import services
+from qualification.admin import ClassificationAdmin
 from qualification.models import Classification, Ruleset, Submission
+from tests.crm.conftest import reviewer_without_override
 from tests.factories import CONSULTANT_ANSWERS, AnsweredSubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -303,6 +306,51 @@ def test_an_override_without_a_reason_is_refused(staff):
     lead = classification.submission.lead
     lead.refresh_from_db()
     assert lead.override_recommendation == ""
+
+
+def override_posted(client, classification):
+    return client.post(
+        reverse("admin:qualification_classification_changelist"),
+        {
+            "action": "override_recommendation",
+            "_selected_action": [classification.pk],
+            "apply": "1",
+            "recommendation": "fractional_cmo",
+            "reason": "Sneaky",
+        },
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+def assert_not_overridden(classification):
+    lead = classification.submission.lead
+    lead.refresh_from_db()
+    assert (lead.override_recommendation, lead.reviewed_by) == ("", None)
+    assert not lead.events.filter(kind="override").exists()
+
+
+def test_the_override_action_is_not_offered_to_staff_without_the_permission(client):
+    client.force_login(reviewer_without_override())
+    classification = classified()
+    page = client.get(reverse("admin:qualification_classification_changelist"))
+    actions = [choice[0] for choice in page.context["action_form"].fields["action"].choices]
+    assert "mark_reviewed" in actions and "override_recommendation" not in actions
+    assert override_posted(client, classification).status_code == 200
+    assert_not_overridden(classification)
+
+
+def test_an_override_action_the_service_refuses_shows_an_error_and_changes_nothing(client):
+    # As if the action were offered by mistake: the crm service still refuses.
+    client.force_login(reviewer_without_override())
+    classification = classified()
+    with mock.patch.object(ClassificationAdmin, "has_override_permission", return_value=True):
+        response = override_posted(client, classification)
+    assert response.status_code == 200
+    assert [str(message) for message in response.context["messages"]] == [
+        "You may not override the recommendation."
+    ]
+    assert_not_overridden(classification)
 
 
 def test_classifications_filter_by_ruleset_version(staff):
