@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,18 @@ PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
 #: Several people may sign in from one office address: the address alone gets this many
 #: times the allowance of one (address, username) pair.
 ADDRESS_ALLOWANCE_FACTOR = 5
+
+
+def client_address(request) -> str | None:
+    """The client's address, found as DRF's throttles find it (one rule for the whole site).
+
+    ``REST_FRAMEWORK["NUM_PROXIES"]`` (``DJANGO_NUM_PROXIES``) trusted proxies in front:
+    with 0, ``REMOTE_ADDR`` (an ``X-Forwarded-For`` header is ignored, whoever sent it);
+    with N, the Nth address from the right of ``X-Forwarded-For``, the one the outermost
+    trusted proxy saw connect. Delegates to DRF so that the public submissions' throttle
+    and the admin login limit can never disagree about who a client is.
+    """
+    return BaseThrottle().get_ident(request) or None
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -40,8 +53,9 @@ class AdminLoginRateLimitMiddleware:
 
     Past ``ADMIN_LOGIN_RATE_LIMIT`` posts for one (address, username) pair in a window,
     or five times that for one address whatever the username, the login answers
-    ``429`` with ``Retry-After`` until the window ends. The address is ``REMOTE_ADDR``
-    (a forged ``X-Forwarded-For`` changes nothing). When the cache cannot be reached
+    ``429`` with ``Retry-After`` until the window ends. The address is
+    :func:`client_address` (``REMOTE_ADDR`` unless proxies are declared: a forged
+    ``X-Forwarded-For`` then changes nothing). When the cache cannot be reached
     the post goes through: the password check still stands, and staff are not locked
     out of their own site because Redis is down.
     """
@@ -81,7 +95,7 @@ class AdminLoginRateLimitMiddleware:
         """Seconds to wait when this post is over the limit, else 0 (it is counted)."""
         try:
             allowance, window = parse_rate(settings.ADMIN_LOGIN_RATE_LIMIT)
-            address = request.META.get("REMOTE_ADDR") or "unknown"
+            address = client_address(request) or "unknown"
             username = str(request.POST.get("username", "")).strip().lower()
             now = time.time()
             start = math.floor(now / window) * window

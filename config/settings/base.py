@@ -174,7 +174,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"submissions": env("SUBMISSION_RATE_LIMIT")},
-    "NUM_PROXIES": 0,
+    # Trusted reverse proxies in front of the web process: the throttles (and the admin
+    # login limit, config/middleware.py) take the client's address from X-Forwarded-For
+    # that many hops from the right. 0: REMOTE_ADDR. More than the real number of proxies
+    # lets a client pick its own address.
+    "NUM_PROXIES": env("DJANGO_NUM_PROXIES"),
 }
 
 SPECTACULAR_SETTINGS = {
