@@ -26,4 +26,5 @@ env = environ.Env(
     DJANGO_CSRF_TRUSTED_ORIGINS=(list, []),
     DJANGO_SECURE_SSL_REDIRECT=(bool, True),
     DJANGO_NUM_PROXIES=(int, 0),
+    SITE_URL=(str, ""),
 )

@@ -212,6 +212,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
 # The apps' own settings (see crm/app_settings.py and qualification/app_settings.py).
 CRM_PRACTICE_EMAIL = env("PRACTICE_EMAIL")
+# The site's public address: every link in the e-mails starts with it (crm.W001 when unset
+# with DEBUG off). The run command sets it to its own address.
+CRM_SITE_URL = env("SITE_URL")
 QUALIFICATION_SUBMISSION_RATE = env("SUBMISSION_RATE_LIMIT")
 
 # Posts to the admin login per client address and username (config/middleware.py).
