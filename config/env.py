@@ -27,4 +27,5 @@ env = environ.Env(
     DJANGO_SECURE_SSL_REDIRECT=(bool, True),
     DJANGO_NUM_PROXIES=(int, 0),
     SITE_URL=(str, ""),
+    DJANGO_DB_WEB_BUSY_TIMEOUT=(float, 5.0),
 )

@@ -1,4 +1,5 @@
-"""The host's own middleware: a rate limit on the admin login.
+"""The host's own middleware: a rate limit on the admin login, and a ``503`` when the
+database is busy.
 
 The admin site belongs to the host project, so its protection lives here, not in the apps.
 """
@@ -13,10 +14,14 @@ import time
 from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from rest_framework.throttling import BaseThrottle
+
+from config.database import is_database_busy
 
 logger = logging.getLogger(__name__)
 
@@ -119,3 +124,46 @@ class AdminLoginRateLimitMiddleware:
 def _key(window_start: float, *parts: str) -> str:
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
     return f"admin-login:{int(window_start)}:{digest}"
+
+
+#: What a client is told to wait when the database was busy.
+DATABASE_BUSY_RETRY_AFTER = 5
+
+
+class DatabaseBusyMiddleware:
+    """A view that found the database busy answers ``503`` with ``Retry-After``, not ``500``.
+
+    Busy: SQLite's "database is locked" after the web busy timeout, PostgreSQL's lock
+    timeout, serialization failure, deadlock or cancelled statement
+    (:func:`config.database.is_database_busy`). The view's transaction was rolled back,
+    so nothing was stored: the client may simply send the same request again. API paths
+    get JSON ``{"detail": ...}``, pages a short page in the visitor's language, with
+    ``DEBUG`` on too. Any other database error is left alone (a ``500``, logged).
+    DRF re-raises what is not an API exception, so its views reach this too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_database_busy(exception):
+            return None
+        logger.warning(
+            "Database busy, answered 503: %s %s (%s)", request.method, request.path, exception
+        )
+        retry_after = DATABASE_BUSY_RETRY_AFTER
+        if request.path_info.startswith("/api/"):
+            response = JsonResponse(
+                {"detail": _("The service is busy. Nothing was saved: try again shortly.")},
+                status=503,
+            )
+        else:
+            # No request context: a busy database must not be asked for the session or user.
+            html = render_to_string("database_busy.html", {"retry_after": retry_after})
+            response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(retry_after)
+        response._has_been_logged = True  # the warning above says it; not an ERROR
+        return response

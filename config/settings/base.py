@@ -3,6 +3,7 @@
 from celery.schedules import crontab
 from corsheaders.defaults import default_headers as default_cors_headers
 
+from config.database import sqlite_options
 from config.env import BASE_DIR, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -30,6 +31,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view that finds the database busy answers 503 with Retry-After (config/database.py).
+    "config.middleware.DatabaseBusyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -66,20 +69,10 @@ TEMPLATES = [
 def database_from_env() -> dict:
     db = env.db_url_config(env("DATABASE_URL"))
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        # Many writers at once (web threads, workers, beat): WAL lets readers go on
-        # while one writes, IMMEDIATE takes the write lock at BEGIN so two writers
-        # never deadlock on an upgrade, and the busy timeout makes a writer wait its
-        # turn instead of failing with "database is locked".
-        db["OPTIONS"] = {
-            "timeout": 30,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": (
-                "PRAGMA journal_mode=WAL;"
-                "PRAGMA synchronous=NORMAL;"
-                "PRAGMA busy_timeout=30000;"
-                "PRAGMA foreign_keys=ON;"
-            ),
-        }
+        # Many writers at once (web threads, workers, beat): see config/database.py.
+        # 30 s is the patience of workers and commands; web processes lower it to
+        # DB_WEB_BUSY_TIMEOUT at their entry point (config/wsgi.py).
+        db["OPTIONS"] = sqlite_options(busy_timeout=30)
     # Keep each process's connection between requests: reopening it (and, for SQLite,
     # running the PRAGMAs and losing the prepared statements) cost ~2.5 ms a request.
     db["CONN_MAX_AGE"] = 60
@@ -88,6 +81,9 @@ def database_from_env() -> dict:
 
 
 DATABASES = {"default": database_from_env()}
+# Seconds a web request waits for a busy database (SQLite's lock, PostgreSQL's
+# lock_timeout) before it answers 503 with Retry-After (config/database.py).
+DB_WEB_BUSY_TIMEOUT = env("DJANGO_DB_WEB_BUSY_TIMEOUT")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
