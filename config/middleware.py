@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.throttling import BaseThrottle
 
 from config.database import is_database_busy
@@ -175,7 +176,10 @@ class ContentSecurityPolicyMiddleware:
 
     Django 5.2 has no CSP of its own. The policy allows no inline script or style at all:
     the project's templates keep their scripts and styles in static files, and the API
-    docs use drf-spectacular's split view (its init script is a separate request).
+    docs use drf-spectacular's split view (its init script is a separate request). One
+    exception: DRF's browsable API pages (the staff API opened in a browser) have style
+    attributes and a ``<style>`` in DRF's own templates, so they get ``style-src 'self'
+    'unsafe-inline'``; their scripts stay as strict as everywhere else.
     """
 
     def __init__(self, get_response):
@@ -184,11 +188,19 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = content_security_policy()
+            response["Content-Security-Policy"] = content_security_policy(
+                inline_styles=_is_browsable_api_page(response)
+            )
         return response
 
 
-def content_security_policy() -> str:
-    return "; ".join(
-        " ".join([directive, *sources]) for directive, sources in settings.CSP_DIRECTIVES.items()
-    )
+def content_security_policy(*, inline_styles: bool = False) -> str:
+    directives = dict(settings.CSP_DIRECTIVES)
+    if inline_styles:
+        directives["style-src"] = [*directives.get("style-src", ["'self'"]), "'unsafe-inline'"]
+    return "; ".join(" ".join([directive, *sources]) for directive, sources in directives.items())
+
+
+def _is_browsable_api_page(response) -> bool:
+    renderer = getattr(response, "accepted_renderer", None)
+    return isinstance(renderer, BrowsableAPIRenderer)

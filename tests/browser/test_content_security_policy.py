@@ -1,6 +1,6 @@
 """The strict Content-Security-Policy breaks nothing: Chromium reports no violation on the
-public form (French and English), the thank-you page, the admin and the API docs, and the
-Swagger UI still renders."""
+public form (French and English), the thank-you page, the admin, the browsable staff API
+and the API docs, and the Swagger UI still renders."""
 
 from __future__ import annotations
 
@@ -85,6 +85,12 @@ def test_the_admin_and_the_api_docs_run_under_the_policy(
     page.goto(f"{live_server.url}/admin/crm/lead/{lead.pk}/change/")
     settle(page)
     expect(page.locator("#content-main")).to_be_visible()
+    assert violations == []
+
+    # The staff API in the browser (DRF's browsable API: inline styles allowed there only).
+    page.goto(f"{live_server.url}/api/v1/leads/")
+    settle(page)
+    expect(page.locator(".response-info")).to_be_visible()
     assert violations == []
 
     page.goto(f"{live_server.url}/api/docs/")
