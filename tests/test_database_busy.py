@@ -202,10 +202,11 @@ with connection.cursor() as cursor:
 """
 
 
-def patience(setup: str) -> str:
+def patience(setup: str, **extra_env: str) -> str:
     """The busy timeout of a database connection in a fresh process started by ``setup``."""
     env = subprocess_env()
     env.pop("DJANGO_DB_WEB_BUSY_TIMEOUT", None)  # the default
+    env.update(extra_env)
     result = subprocess.run(
         [sys.executable, "-c", PATIENCE.format(setup=setup)],
         cwd=ROOT,
@@ -229,3 +230,9 @@ def test_web_processes_wait_a_few_seconds_workers_and_commands_wait_longer():
     else:
         assert web == "5s"
         assert worker == "0"  # PostgreSQL's default: wait for locks as long as it takes
+
+
+@pytest.mark.django_db
+def test_the_web_patience_is_set_by_its_environment_variable():
+    web = patience("import config.wsgi", DJANGO_DB_WEB_BUSY_TIMEOUT="1.5")
+    assert web == ("1500 1500.0" if connection.vendor == "sqlite" else "1500ms")

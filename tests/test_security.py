@@ -415,6 +415,23 @@ def test_the_login_limit_and_the_api_throttles_agree_on_the_client_address(rf, s
     assert client_address(request) == "203.0.113.5"
 
 
+def test_the_number_of_proxies_is_read_from_the_environment():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, subprocess_env
+
+    code = "from django.conf import settings; print(settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    run = [sys.executable, "-c", f"import django; django.setup(); {code}"]
+    for value, expected in ((None, "0"), ("1", "1")):
+        env = subprocess_env()
+        env.pop("DJANGO_NUM_PROXIES", None)
+        if value is not None:
+            env["DJANGO_NUM_PROXIES"] = value
+        result = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        assert result.stdout.strip() == expected
+
+
 def test_each_username_from_one_address_has_its_own_allowance(client, settings, login_cache):
     settings.ADMIN_LOGIN_RATE_LIMIT = "1/minute"
     assert sign_in(client, "patronne").status_code == 200
