@@ -223,13 +223,20 @@ def test_web_processes_wait_a_few_seconds_workers_and_commands_wait_longer():
     # gunicorn and runserver load config.wsgi; the worker, config.celery_app; commands,
     # the settings alone.
     web = patience("import config.wsgi")
+    runserver = patience(
+        "django.setup()\n"
+        "from django.core.servers.basehttp import get_internal_wsgi_application\n"
+        "get_internal_wsgi_application()"
+    )
     worker = patience("import config.celery_app; django.setup()")
+    command = patience("django.setup()")
     if connection.vendor == "sqlite":
-        assert web == "5000 5000.0"
-        assert worker == "30000 30000"
+        assert web == runserver == "5000 5000.0"
+        assert worker == command == "30000 30000"
     else:
-        assert web == "5s"
-        assert worker == "0"  # PostgreSQL's default: wait for locks as long as it takes
+        assert web == runserver == "5s"
+        # PostgreSQL's default: wait for locks as long as it takes.
+        assert worker == command == "0"
 
 
 @pytest.mark.django_db
