@@ -25,4 +25,7 @@ env = environ.Env(
     PRACTICE_EMAIL=(str, "cmo@localhost"),
     DJANGO_CSRF_TRUSTED_ORIGINS=(list, []),
     DJANGO_SECURE_SSL_REDIRECT=(bool, True),
+    DJANGO_NUM_PROXIES=(int, 0),
+    SITE_URL=(str, ""),
+    DJANGO_DB_WEB_BUSY_TIMEOUT=(float, 5.0),
 )

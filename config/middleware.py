@@ -1,4 +1,5 @@
-"""The host's own middleware: a rate limit on the admin login.
+"""The host's own middleware: a Content-Security-Policy on every response, a rate limit on
+the admin login, and a ``503`` when the database is busy.
 
 The admin site belongs to the host project, so its protection lives here, not in the apps.
 """
@@ -13,9 +14,15 @@ import time
 from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.throttling import BaseThrottle
+
+from config.database import is_database_busy
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +31,18 @@ PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
 #: Several people may sign in from one office address: the address alone gets this many
 #: times the allowance of one (address, username) pair.
 ADDRESS_ALLOWANCE_FACTOR = 5
+
+
+def client_address(request) -> str | None:
+    """The client's address, found as DRF's throttles find it (one rule for the whole site).
+
+    ``REST_FRAMEWORK["NUM_PROXIES"]`` (``DJANGO_NUM_PROXIES``) trusted proxies in front:
+    with 0, ``REMOTE_ADDR`` (an ``X-Forwarded-For`` header is ignored, whoever sent it);
+    with N, the Nth address from the right of ``X-Forwarded-For``, the one the outermost
+    trusted proxy saw connect. Delegates to DRF so that the public submissions' throttle
+    and the admin login limit can never disagree about who a client is.
+    """
+    return BaseThrottle().get_ident(request) or None
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -40,8 +59,9 @@ class AdminLoginRateLimitMiddleware:
 
     Past ``ADMIN_LOGIN_RATE_LIMIT`` posts for one (address, username) pair in a window,
     or five times that for one address whatever the username, the login answers
-    ``429`` with ``Retry-After`` until the window ends. The address is ``REMOTE_ADDR``
-    (a forged ``X-Forwarded-For`` changes nothing). When the cache cannot be reached
+    ``429`` with ``Retry-After`` until the window ends. The address is
+    :func:`client_address` (``REMOTE_ADDR`` unless proxies are declared: a forged
+    ``X-Forwarded-For`` then changes nothing). When the cache cannot be reached
     the post goes through: the password check still stands, and staff are not locked
     out of their own site because Redis is down.
     """
@@ -81,7 +101,7 @@ class AdminLoginRateLimitMiddleware:
         """Seconds to wait when this post is over the limit, else 0 (it is counted)."""
         try:
             allowance, window = parse_rate(settings.ADMIN_LOGIN_RATE_LIMIT)
-            address = request.META.get("REMOTE_ADDR") or "unknown"
+            address = client_address(request) or "unknown"
             username = str(request.POST.get("username", "")).strip().lower()
             now = time.time()
             start = math.floor(now / window) * window
@@ -105,3 +125,82 @@ class AdminLoginRateLimitMiddleware:
 def _key(window_start: float, *parts: str) -> str:
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
     return f"admin-login:{int(window_start)}:{digest}"
+
+
+#: What a client is told to wait when the database was busy.
+DATABASE_BUSY_RETRY_AFTER = 5
+
+
+class DatabaseBusyMiddleware:
+    """A view that found the database busy answers ``503`` with ``Retry-After``, not ``500``.
+
+    Busy: SQLite's "database is locked" after the web busy timeout, PostgreSQL's lock
+    timeout, serialization failure, deadlock or cancelled statement
+    (:func:`config.database.is_database_busy`). The view's transaction was rolled back,
+    so nothing was stored: the client may simply send the same request again. API paths
+    get JSON ``{"detail": ...}``, pages a short page in the visitor's language, with
+    ``DEBUG`` on too. Any other database error is left alone (a ``500``, logged).
+    DRF re-raises what is not an API exception, so its views reach this too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_database_busy(exception):
+            return None
+        logger.warning(
+            "Database busy, answered 503: %s %s (%s)", request.method, request.path, exception
+        )
+        retry_after = DATABASE_BUSY_RETRY_AFTER
+        if request.path_info.startswith("/api/"):
+            response = JsonResponse(
+                {"detail": _("The service is busy. Nothing was saved: try again shortly.")},
+                status=503,
+            )
+        else:
+            # No request context: a busy database must not be asked for the session or user.
+            html = render_to_string("database_busy.html", {"retry_after": retry_after})
+            response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(retry_after)
+        response._has_been_logged = True  # the warning above says it; not an ERROR
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends ``settings.CSP_DIRECTIVES`` as the ``Content-Security-Policy`` of every response
+    (pages, JSON, errors), unless a view set its own.
+
+    Django 5.2 has no CSP of its own. The policy allows no inline script or style at all:
+    the project's templates keep their scripts and styles in static files, and the API
+    docs use drf-spectacular's split view (its init script is a separate request). One
+    exception: DRF's browsable API pages (the staff API opened in a browser) have style
+    attributes and a ``<style>`` in DRF's own templates, so they get ``style-src 'self'
+    'unsafe-inline'``; their scripts stay as strict as everywhere else.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = content_security_policy(
+                inline_styles=_is_browsable_api_page(response)
+            )
+        return response
+
+
+def content_security_policy(*, inline_styles: bool = False) -> str:
+    directives = dict(settings.CSP_DIRECTIVES)
+    if inline_styles:
+        directives["style-src"] = [*directives.get("style-src", ["'self'"]), "'unsafe-inline'"]
+    return "; ".join(" ".join([directive, *sources]) for directive, sources in directives.items())
+
+
+def _is_browsable_api_page(response) -> bool:
+    renderer = getattr(response, "accepted_renderer", None)
+    return isinstance(renderer, BrowsableAPIRenderer)

@@ -1,7 +1,9 @@
 """System checks for the crm app."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 from .app_settings import app_settings
 
@@ -33,5 +35,30 @@ def check_api_token_max_age(app_configs, **kwargs):
             f"not {days!r}.",
             hint="Set it to e.g. 90, or leave it out for the default (90).",
             id="crm.E002",
+        )
+    ]
+
+
+def is_absolute_http_url(url: str) -> bool:
+    parts = urlsplit(url or "")
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+@register()
+def check_site_url(app_configs, **kwargs):
+    """E-mails (new-lead notices, follow-up digests) link to the admin: they need the site's
+    address, or their links are relative and lead nowhere from a mail client.
+
+    In development (DEBUG on) the links may stay relative; anywhere else it is a warning,
+    which ``check --deploy --fail-level WARNING`` turns into a failure.
+    """
+    if settings.DEBUG or is_absolute_http_url(app_settings.SITE_URL):
+        return []
+    return [
+        Warning(
+            f"CRM_SITE_URL is {app_settings.SITE_URL!r}, not an absolute http(s) address: "
+            "the links in the e-mails the crm sends would lead nowhere.",
+            hint="Set CRM_SITE_URL to the site's public address, e.g. https://leads.example.com.",
+            id="crm.W001",
         )
     ]

@@ -27,7 +27,7 @@ admin.site.register(Questionnaire)
 
 def _pretty_json(value) -> str:
     return format_html(
-        '<pre style="white-space: pre-wrap">{}</pre>',
+        '<pre class="qualification-json">{}</pre>',
         json.dumps(value, indent=1, ensure_ascii=False),
     )
 
@@ -57,6 +57,9 @@ class RulesetAdmin(admin.ModelAdmin):
     ordering = ["-version"]
     actions = ["publish", "new_draft"]
     readonly_fields = ["version", "status", "published_at", "created_by"]
+
+    class Media:
+        css = {"all": ["qualification/admin.css"]}
 
     def has_change_permission(self, request: HttpRequest, obj: Ruleset | None = None) -> bool:
         if obj is not None and obj.status == Ruleset.Status.PUBLISHED:
@@ -171,6 +174,9 @@ class ClassificationInline(admin.TabularInline):
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["qualification/admin.css"]}
+
     list_display = [
         "public_id",
         "lead",

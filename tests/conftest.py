@@ -54,6 +54,20 @@ def redis_up(redis_server):
         redis_server.start()
 
 
+# --- the live web server ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server):
+    """pytest-django's live server, as patient with a busy database as a web process is
+    (config/wsgi.py does the same for gunicorn and runserver). The test process shares
+    its database settings, so its own queries from then on are as patient too."""
+    from config.database import use_web_database_timeouts
+
+    use_web_database_timeouts()
+    return live_server
+
+
 # --- Celery worker process ------------------------------------------------------
 
 

@@ -388,6 +388,54 @@ def test_a_forged_x_forwarded_for_does_not_dodge_the_login_limit(client, setting
     assert codes == [200, 200, 429]
 
 
+def behind_one_proxy(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+
+def test_behind_a_declared_proxy_each_client_has_its_own_login_count(client, settings, login_cache):
+    behind_one_proxy(settings)
+    settings.ADMIN_LOGIN_RATE_LIMIT = "1/minute"
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}  # every request arrives from the proxy
+    # The proxy appends the address it saw; anything left of it is the client's say.
+    assert sign_in(client, "patronne", HTTP_X_FORWARDED_FOR="192.0.2.1", **proxy).status_code == 200
+    assert sign_in(client, "patronne", HTTP_X_FORWARDED_FOR="192.0.2.1", **proxy).status_code == 429
+    assert sign_in(client, "patronne", HTTP_X_FORWARDED_FOR="192.0.2.2", **proxy).status_code == 200
+    # A client behind the proxy cannot pick its address: only the rightmost one counts.
+    forged = "198.51.100.9, 192.0.2.1"
+    assert sign_in(client, "patronne", HTTP_X_FORWARDED_FOR=forged, **proxy).status_code == 429
+
+
+def test_the_login_limit_and_the_api_throttles_agree_on_the_client_address(rf, settings):
+    from rest_framework.throttling import BaseThrottle
+
+    from config.middleware import client_address
+
+    for proxies in (0, 1, 2):
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
+        request = rf.post(
+            LOGIN_URL, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.5, 192.0.2.1"
+        )
+        assert client_address(request) == BaseThrottle().get_ident(request)
+    assert client_address(request) == "203.0.113.5"
+
+
+def test_the_number_of_proxies_is_read_from_the_environment():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, subprocess_env
+
+    code = "from django.conf import settings; print(settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    run = [sys.executable, "-c", f"import django; django.setup(); {code}"]
+    for value, expected in ((None, "0"), ("1", "1")):
+        env = subprocess_env()
+        env.pop("DJANGO_NUM_PROXIES", None)
+        if value is not None:
+            env["DJANGO_NUM_PROXIES"] = value
+        result = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        assert result.stdout.strip() == expected
+
+
 def test_each_username_from_one_address_has_its_own_allowance(client, settings, login_cache):
     settings.ADMIN_LOGIN_RATE_LIMIT = "1/minute"
     assert sign_in(client, "patronne").status_code == 200

@@ -3,6 +3,7 @@
 from celery.schedules import crontab
 from corsheaders.defaults import default_headers as default_cors_headers
 
+from config.database import sqlite_options
 from config.env import BASE_DIR, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -30,6 +31,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # On every response below it, errors and JSON included (CSP_DIRECTIVES).
+    "config.middleware.ContentSecurityPolicyMiddleware",
+    # A view that finds the database busy answers 503 with Retry-After (config/database.py).
+    "config.middleware.DatabaseBusyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -66,20 +71,10 @@ TEMPLATES = [
 def database_from_env() -> dict:
     db = env.db_url_config(env("DATABASE_URL"))
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        # Many writers at once (web threads, workers, beat): WAL lets readers go on
-        # while one writes, IMMEDIATE takes the write lock at BEGIN so two writers
-        # never deadlock on an upgrade, and the busy timeout makes a writer wait its
-        # turn instead of failing with "database is locked".
-        db["OPTIONS"] = {
-            "timeout": 30,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": (
-                "PRAGMA journal_mode=WAL;"
-                "PRAGMA synchronous=NORMAL;"
-                "PRAGMA busy_timeout=30000;"
-                "PRAGMA foreign_keys=ON;"
-            ),
-        }
+        # Many writers at once (web threads, workers, beat): see config/database.py.
+        # 30 s is the patience of workers and commands; web processes lower it to
+        # DB_WEB_BUSY_TIMEOUT at their entry point (config/wsgi.py).
+        db["OPTIONS"] = sqlite_options(busy_timeout=30)
     # Keep each process's connection between requests: reopening it (and, for SQLite,
     # running the PRAGMAs and losing the prepared statements) cost ~2.5 ms a request.
     db["CONN_MAX_AGE"] = 60
@@ -88,6 +83,9 @@ def database_from_env() -> dict:
 
 
 DATABASES = {"default": database_from_env()}
+# Seconds a web request waits for a busy database (SQLite's lock, PostgreSQL's
+# lock_timeout) before it answers 503 with Retry-After (config/database.py).
+DB_WEB_BUSY_TIMEOUT = env("DJANGO_DB_WEB_BUSY_TIMEOUT")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -107,6 +105,22 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
+
+# The Content-Security-Policy of every response (config/middleware.py): only this site's
+# own scripts, styles, images and forms; no inline script or style anywhere (not even a
+# style attribute), no plugins, no framing. Images may be data: URIs (the admin's and the
+# Swagger UI's icons).
+CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
 
 # Redis: the Celery broker, and the cache that the throttles share across processes.
 REDIS_URL = env("REDIS_URL")
@@ -179,7 +193,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"submissions": env("SUBMISSION_RATE_LIMIT")},
-    "NUM_PROXIES": 0,
+    # Trusted reverse proxies in front of the web process: the throttles (and the admin
+    # login limit, config/middleware.py) take the client's address from X-Forwarded-For
+    # that many hops from the right. 0: REMOTE_ADDR. More than the real number of proxies
+    # lets a client pick its own address.
+    "NUM_PROXIES": env("DJANGO_NUM_PROXIES"),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -189,6 +207,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: it is an image from validator.swagger.io, outside the CSP.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -213,6 +233,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
 # The apps' own settings (see crm/app_settings.py and qualification/app_settings.py).
 CRM_PRACTICE_EMAIL = env("PRACTICE_EMAIL")
+# The site's public address: every link in the e-mails starts with it (crm.W001 when unset
+# with DEBUG off). The run command sets it to its own address.
+CRM_SITE_URL = env("SITE_URL")
 QUALIFICATION_SUBMISSION_RATE = env("SUBMISSION_RATE_LIMIT")
 
 # Posts to the admin login per client address and username (config/middleware.py).
