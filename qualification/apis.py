@@ -30,7 +30,7 @@ from .serializers import (
     SubmissionStatusSerializer,
     submission_validate,
 )
-from .throttles import SubmissionRateThrottle
+from .throttles import SubmissionRateThrottle, client_address, client_ip
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 
@@ -46,7 +46,7 @@ class PublicApi(APIView):
 
 
 def _client(request) -> tuple[str | None, str]:
-    return request.META.get("REMOTE_ADDR") or None, request.META.get("HTTP_USER_AGENT", "")
+    return client_ip(request), request.META.get("HTTP_USER_AGENT", "")
 
 
 def _no_questionnaire() -> Response:
@@ -136,9 +136,7 @@ class SubmissionCreateApi(PublicApi):
             getattr(request, "LANGUAGE_CODE", None),
         )
         ip_address, user_agent = _client(request)
-        key_use = idempotency.for_request(
-            key=key, client=SubmissionRateThrottle().get_ident(request), body=payload
-        )
+        key_use = idempotency.for_request(key=key, client=client_address(request), body=payload)
         with translation.override(language):
             if key_use is not None:
                 first = selectors.submission_by_idempotency_key(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import time
@@ -55,6 +56,22 @@ class SubmissionRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.retry_after
+
+
+def client_address(request) -> str:
+    """Who is posting, as the rate limit counts them: the connecting address, or the one
+    DRF's ``NUM_PROXIES`` points to in ``X-Forwarded-For`` behind proxies."""
+    return SubmissionRateThrottle().get_ident(request)
+
+
+def client_ip(request) -> str | None:
+    """:func:`client_address` when it is an IP address (what the evidence of a consent
+    keeps), else None."""
+    address = (client_address(request) or "").strip()
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 _clients: dict[tuple, redis.Redis] = {}

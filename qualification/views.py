@@ -22,7 +22,7 @@ from .consent import practice_name
 from .forms import QuestionnaireForm
 from .idempotency import IdempotencyKeyReused
 from .models import Submission
-from .throttles import SubmissionRateThrottle
+from .throttles import SubmissionRateThrottle, client_address, client_ip
 
 OTHER_LANGUAGE = {"fr": "en", "en": "fr"}
 
@@ -80,7 +80,7 @@ def questionnaire_page(request, lang: str):
             response["Retry-After"] = str(wait)
             return _in(lang, response)
         valid = form.is_valid()
-        ip_address = request.META.get("REMOTE_ADDR") or None
+        ip_address = client_ip(request)
         user_agent = request.META.get("HTTP_USER_AGENT", "")
         if form.is_spam():
             # Spam takes no key (see qualification.idempotency).
@@ -94,7 +94,7 @@ def questionnaire_page(request, lang: str):
             )
             return _thanks_redirect(lang, submission)
         key_use = idempotency.for_request(
-            key=form.idempotency_key, client=throttle.get_ident(request), body=form.posted()
+            key=form.idempotency_key, client=client_address(request), body=form.posted()
         )
         if key_use is not None:
             first = selectors.submission_by_idempotency_key(key=key_use.key, scope=key_use.scope)

@@ -227,3 +227,23 @@ def test_old_spam_is_purged_and_old_keys_forgotten(client, no_send, settings):
     assert Submission.objects.filter(status="spam").count() == 1
     assert Submission.objects.filter(idempotency_key__isnull=False).count() == 0
     assert Submission.objects.filter(status="pending").count() == 1  # real ones stay
+
+
+# --- item 8: behind a proxy, the client is the one NUM_PROXIES points to ------------------
+
+
+def test_behind_one_proxy_the_consent_evidence_keeps_the_clients_address(client, no_send, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    post(
+        client,
+        submission_payload(),
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert Submission.objects.get().ip_address == "203.0.113.7"
+
+
+def test_without_proxies_a_forged_forwarded_address_is_ignored(client, no_send, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
+    post(client, submission_payload(), REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert Submission.objects.get().ip_address == "198.51.100.4"
