@@ -8,4 +8,6 @@ class CrmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        # The system checks, and the tasks (registered with whatever Celery app the host
+        # has, so that services can send them by name: services never import tasks).
+        from . import checks, tasks  # noqa: F401

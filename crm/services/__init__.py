@@ -1,0 +1,84 @@
+"""Every write to the pipeline goes through here: ``<noun>_<verb>``, keyword-only, atomic.
+
+Split by use case; import from ``crm.services`` (the names below), not from its modules:
+
+- ``contacts``: contacts, their companies, the evidence of consents;
+- ``leads``: a lead's way through the pipeline (opened or joined, stage, owner,
+  override, review, follow-up);
+- ``proposals``: what a later post gave differently, for staff to accept or reject;
+- ``qualification``: the rules' result on a lead, one at a time or in bulk;
+- ``activities``: notes, calls, e-mails and meetings;
+- ``notifications``: the e-mails the crm sends;
+- ``tokens``: a staff member's own API token.
+"""
+
+from .activities import activity_create, activity_delete, activity_update
+from .base import UNSET, absolute_url, normalize_email
+from .contacts import company_update, consents_record, contact_find_or_create, contact_update
+from .leads import (
+    OVERRIDE_PERMISSION,
+    OverrideNotAllowed,
+    lead_assign,
+    lead_mark_reviewed,
+    lead_move_stage,
+    lead_open_or_attach,
+    lead_override_allowed,
+    lead_override_recommendation,
+    lead_request_reclassification,
+    lead_set_follow_up,
+    lead_stage_change_problem,
+    lead_update,
+)
+from .notifications import (
+    follow_up_digests_send,
+    lead_notify_practice,
+    lead_notify_return,
+    staff_profile_set_language,
+)
+from .proposals import lead_propose_changes, proposed_changes_decide
+from .qualification import (
+    QUALIFICATION_FIELDS,
+    LeadQualification,
+    json_param_from_encoded,
+    lead_record_qualification,
+    leads_bulk_record_qualification,
+)
+from .tokens import api_token_allowed, api_token_rotate
+
+__all__ = [
+    "OVERRIDE_PERMISSION",
+    "QUALIFICATION_FIELDS",
+    "UNSET",
+    "LeadQualification",
+    "OverrideNotAllowed",
+    "absolute_url",
+    "activity_create",
+    "activity_delete",
+    "activity_update",
+    "api_token_allowed",
+    "api_token_rotate",
+    "company_update",
+    "consents_record",
+    "contact_find_or_create",
+    "contact_update",
+    "follow_up_digests_send",
+    "json_param_from_encoded",
+    "lead_assign",
+    "lead_mark_reviewed",
+    "lead_move_stage",
+    "lead_notify_practice",
+    "lead_notify_return",
+    "lead_open_or_attach",
+    "lead_override_allowed",
+    "lead_override_recommendation",
+    "lead_propose_changes",
+    "lead_record_qualification",
+    "lead_request_reclassification",
+    "lead_set_follow_up",
+    "lead_stage_change_problem",
+    "lead_update",
+    "leads_bulk_record_qualification",
+    "normalize_email",
+    "proposed_changes_decide",
+    "staff_profile_set_language",
+]

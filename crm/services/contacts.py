@@ -1,0 +1,138 @@
+"""Contacts, their companies and the evidence of their consents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import (
+    Company,
+    Consent,
+    Contact,
+    Lead,
+)
+from .base import normalize_email
+
+
+def contact_find_or_create(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str = "",
+    phone: str = "",
+    job_title: str = "",
+    language: str = "fr",
+    company_name: str,
+    company_website: str = "",
+    savepoint: bool = True,
+) -> tuple[Contact, bool]:
+    """The contact with this e-mail (normalized), or a new one with its company.
+
+    Returns ``(contact, created)``. An existing contact is returned as it is stored,
+    whatever details are given: a post proves nothing about who sent it, so it never
+    replaces what a known person gave before (issue 10). The caller proposes the
+    differences to staff instead (:func:`lead_propose_changes`). ``savepoint=False``,
+    for a caller that runs it inside its own transaction and retries that whole: no
+    savepoint of its own (two statements fewer), an error spoils the caller's
+    transaction.
+    """
+    email = normalize_email(email)
+    with transaction.atomic(savepoint=savepoint):
+        contact = (
+            Contact.objects.select_for_update()
+            .select_related("company")
+            .filter(email=email)
+            .first()
+        )
+        if contact is not None:
+            return contact, False
+        company = Company.objects.create(name=company_name, website=company_website)
+        contact = Contact.objects.create(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            job_title=job_title,
+            language=language,
+            company=company,
+        )
+        return contact, True
+
+
+def consents_record(
+    *,
+    contact: Contact,
+    lead: Lead | None,
+    given: Mapping[str, Mapping[str, Any]],
+    language: str,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    source: str = "",
+    given_at: datetime | None = None,
+    confirmed: bool = True,
+) -> list[Consent]:
+    """Keep the evidence of several consents given at once, in one insert: ``given`` maps
+    each purpose to its ``granted``, ``wording_version`` and ``wording`` (as shown).
+
+    ``confirmed=False`` for consents that may not count yet: given in a post for an
+    address already known, which proves nothing about who sent it. They are kept as
+    evidence with no ``confirmed_at`` and change nothing in force
+    (:func:`crm.selectors.consent_in_force`).
+    """
+    at = given_at or timezone.now()
+    return Consent.objects.bulk_create(
+        Consent(
+            created_at=at,
+            updated_at=at,
+            contact=contact,
+            lead=lead,
+            purpose=purpose,
+            granted=bool(consent["granted"]),
+            wording_version=consent["wording_version"],
+            wording=consent["wording"],
+            language=language,
+            ip_address=ip_address,
+            user_agent=user_agent[:300],
+            source=source[:300],
+            confirmed_at=at if confirmed else None,
+        )
+        for purpose, consent in given.items()
+    )
+
+
+#: What ``lead_record_qualification`` writes from the rules' result.
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    contact: Contact,
+    email: str,
+    first_name: str,
+    last_name: str = "",
+    phone: str = "",
+    job_title: str = "",
+    language: str = "fr",
+) -> Contact:
+    """Correct a contact's details (the e-mail is stored normalized)."""
+    contact.email = normalize_email(email)
+    contact.first_name = first_name
+    contact.last_name = last_name
+    contact.phone = phone
+    contact.job_title = job_title
+    contact.language = language
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def company_update(*, company: Company, name: str, website: str = "") -> Company:
+    """Correct a company's name or web site."""
+    company.name = name
+    company.website = website
+    company.save(update_fields=["name", "website", "updated_at"])
+    return company

@@ -1,0 +1,212 @@
+"""The rules' result on the lead: one lead at a time, or many at once when re-scoring."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, router, transaction
+from django.utils import timezone
+
+from ..app_settings import app_settings
+from ..models import (
+    Lead,
+    LeadEvent,
+)
+from .notifications import notify_practice_after_commit
+
+QUALIFICATION_FIELDS = (
+    "recommendation",
+    "alternative",
+    "confidence",
+    "fit_score",
+    "fit_grade",
+    "needs_review",
+    "ruleset_version",
+    "classification",
+    "classified_at",
+)
+
+
+def lead_record_qualification(
+    *,
+    lead_id: int,
+    recommendation: str,
+    alternative: str | None,
+    confidence: float,
+    fit_score: int,
+    fit_grade: str,
+    needs_review: bool,
+    ruleset_version: int,
+    classification: Mapping[str, Any],
+    savepoint: bool = True,
+) -> Lead | None:
+    """Store what the rules computed on the lead. Returns None if the lead is gone.
+
+    A new computation clears an earlier person's review: they reviewed another result.
+    ``savepoint`` as in :func:`contact_find_or_create`.
+    """
+    with transaction.atomic(savepoint=savepoint):
+        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        if lead is None:
+            return None
+        first_classification = lead.classified_at is None
+        lead.recommendation = recommendation
+        lead.alternative = alternative or ""
+        lead.confidence = confidence
+        lead.fit_score = fit_score
+        lead.fit_grade = fit_grade
+        lead.needs_review = needs_review
+        lead.ruleset_version = ruleset_version
+        lead.classification = dict(classification)
+        lead.classified_at = timezone.now()
+        lead.reviewed_by = None
+        lead.reviewed_at = None
+        lead.save(update_fields=[*QUALIFICATION_FIELDS, "reviewed_by", "reviewed_at", "updated_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.CLASSIFIED,
+            to_value=recommendation,
+            note=f"ruleset v{ruleset_version}",
+        )
+        if (
+            first_classification
+            and lead.practice_notified_at is None
+            and fit_score >= app_settings.NOTIFY_FIT_SCORE_AT_LEAST
+        ):
+            notify_practice_after_commit(lead.pk)
+        return lead
+
+
+@dataclass(frozen=True, slots=True)
+class LeadQualification:
+    """One lead's computed result, as ``lead_record_qualification`` takes it."""
+
+    lead_id: int
+    recommendation: str
+    alternative: str | None
+    confidence: float
+    fit_score: int
+    fit_grade: str
+    needs_review: bool
+    ruleset_version: int
+    #: The computed outcome, as a dict or already encoded as JSON (one of the two).
+    classification: Mapping[str, Any] | None = None
+    classification_json: str | None = None
+
+
+def json_param_from_encoded(connection, field, encoded: str):
+    """A query parameter for JSON column ``field`` from text that is already JSON."""
+    if connection.vendor == "sqlite":
+        return encoded
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(encoded, dumps=_as_is)
+    return field.get_db_prep_save(json.loads(encoded), connection)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+#: What a person reviewed: when one of these changes, their review no longer applies.
+_REVIEWED_FIELDS = ("recommendation", "alternative", "needs_review", "fit_grade")
+
+
+@transaction.atomic
+def leads_bulk_record_qualification(
+    *, results: Sequence[LeadQualification], note: str = ""
+) -> dict[int, tuple[str, str, bool, str]]:
+    """Store many computed results in a few statements (re-scoring thousands of leads).
+
+    Writes the same fields as ``lead_record_qualification``, with plain SQL statements
+    run once per batch (``bulk_update`` and ``bulk_create`` cost more than the scoring).
+    Only leads whose result changed (recommendation, alternative, needs review or fit
+    grade) lose an earlier person's review and get a history line, since the person
+    reviewed the same result otherwise. Leads that are gone are skipped. Returns, for
+    each lead written, its previous ``(recommendation, alternative, needs_review,
+    fit_grade)``.
+    """
+    if not results:
+        return {}
+    previous = {
+        row[0]: row[1:]
+        for row in Lead.objects.filter(pk__in=[r.lead_id for r in results]).values_list(
+            "pk", *_REVIEWED_FIELDS
+        )
+    }
+    now = timezone.now()
+    fields = [*QUALIFICATION_FIELDS, "updated_at"]
+    db = router.db_for_write(Lead)
+    connection = connections[db]
+    meta = Lead._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in fields)
+    clear_review = ", ".join(
+        f"{quote(meta.get_field(name).column)} = NULL" for name in ("reviewed_by", "reviewed_at")
+    )
+    pk = quote(meta.pk.column)
+    # Plain values go to the driver as they are; the JSON and the time are adapted
+    # by their fields, the time once for the whole batch.
+    json_field = meta.get_field("classification")
+    stamp = meta.get_field("classified_at").get_db_prep_save(now, connection)
+    changed_rows, same_rows, events = [], [], []
+    for r in results:
+        before = previous.get(r.lead_id)
+        if before is None:
+            continue
+        row = (
+            r.recommendation, r.alternative or "", r.confidence, r.fit_score, r.fit_grade,
+            r.needs_review, r.ruleset_version,
+            json_field.get_db_prep_save(dict(r.classification), connection)
+            if r.classification_json is None
+            else json_param_from_encoded(connection, json_field, r.classification_json),
+            stamp, stamp,
+            r.lead_id,
+        )  # fmt: skip
+        if before != (r.recommendation, r.alternative or "", r.needs_review, r.fit_grade):
+            changed_rows.append(row)
+            events.append(
+                (
+                    stamp,
+                    stamp,
+                    r.lead_id,
+                    LeadEvent.Kind.CLASSIFIED.value,
+                    before[0],
+                    r.recommendation,
+                    note or f"ruleset v{r.ruleset_version}",
+                )  # fmt: skip
+            )
+        else:
+            same_rows.append(row)
+    with connection.cursor() as cursor:
+        if changed_rows:
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments}, {clear_review} WHERE {pk} = %s", changed_rows
+            )
+        if same_rows:
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", same_rows)
+        if events:
+            event_meta = LeadEvent._meta
+            columns = ", ".join(
+                quote(event_meta.get_field(name).column)
+                for name in (
+                    "created_at",
+                    "updated_at",
+                    "lead",
+                    "kind",
+                    "from_value",
+                    "to_value",
+                    "note",
+                )  # fmt: skip
+            )
+            cursor.executemany(
+                f"INSERT INTO {quote(event_meta.db_table)} ({columns}) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                events,
+            )
+    return {r.lead_id: previous[r.lead_id] for r in results if r.lead_id in previous}
