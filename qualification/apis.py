@@ -5,6 +5,8 @@ No login: these are what the practice's own web site (or any partner) talks to.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
 from django.utils import translation
@@ -18,10 +20,9 @@ from rest_framework.views import APIView
 
 from crm.parsers import StrictJSONParser
 
-from . import idempotency, selectors, services
+from . import selectors, services
 from .app_settings import app_settings
-from .idempotency import IdempotencyKeyReused
-from .intake import honeypot_filled, submission_language
+from .intake import submission_language
 from .models import Submission
 from .serializers import (
     QuestionnaireOutSerializer,
@@ -43,10 +44,6 @@ class SubmissionJSONParser(StrictJSONParser):
 class PublicApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-
-
-def _client(request) -> tuple[str | None, str]:
-    return client_ip(request), request.META.get("HTTP_USER_AGENT", "")
 
 
 def _no_questionnaire() -> Response:
@@ -135,50 +132,24 @@ class SubmissionCreateApi(PublicApi):
             payload.get("language") if isinstance(payload, dict) else None,
             getattr(request, "LANGUAGE_CODE", None),
         )
-        ip_address, user_agent = _client(request)
-        key_use = idempotency.for_request(key=key, client=client_address(request), body=payload)
         with translation.override(language):
-            if key_use is not None:
-                first = selectors.submission_by_idempotency_key(
-                    key=key_use.key, scope=key_use.scope
-                )
-                if first is not None:
-                    if first.idempotency_fingerprint != key_use.fingerprint:
-                        return _key_reused()
-                    return _answer(request, first, replayed=True)
-            if honeypot_filled(payload):
-                # Spam takes no key: a real post with the same key is never lost behind it.
-                submission = services.submission_receive_spam(
-                    questionnaire=questionnaire,
-                    language=language,
-                    channel=Submission.Channel.API,
-                    payload=payload,
-                    ip_address=ip_address,
-                    user_agent=user_agent,
-                )
-                return _answer(request, submission, replayed=False)
-            data, errors = submission_validate(payload, questionnaire=questionnaire)
-            if data is None:
-                return Response(errors, status=status.HTTP_400_BAD_REQUEST)
-            try:
-                submission, created = services.submission_receive(
-                    questionnaire=questionnaire,
-                    language=language,
-                    contact=data["contact"],
-                    company=data["company"],
-                    answers=data["answers"],
-                    consent=data["consent"],
-                    source=data["source"],
-                    channel=Submission.Channel.API,
-                    payload=payload,
-                    ip_address=ip_address,
-                    user_agent=user_agent,
-                    consent_source=_api_source(request),
-                    idempotency=key_use,
-                )
-            except IdempotencyKeyReused:
+            result = services.submission_intake(
+                questionnaire=questionnaire,
+                language=language,
+                channel=Submission.Channel.API,
+                payload=payload,
+                validate=partial(submission_validate, payload, questionnaire=questionnaire),
+                client=client_address(request),
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                consent_source=_api_source(request),
+                idempotency_key=key,
+            )
+            if result.key_reused:
                 return _key_reused()
-        return _answer(request, submission, replayed=not created)
+            if result.errors is not None:
+                return Response(result.errors, status=status.HTTP_400_BAD_REQUEST)
+        return _answer(request, result.submission, replayed=not (result.created or result.spam))
 
 
 def _key_reused() -> Response:

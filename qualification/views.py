@@ -7,7 +7,6 @@ response, whatever the browser prefers.
 from __future__ import annotations
 
 import math
-from functools import partial
 from urllib.parse import urlencode
 
 from django.http import Http404
@@ -16,11 +15,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
-from . import idempotency, selectors, services
+from . import selectors, services
 from .app_settings import app_settings
 from .consent import practice_name
 from .forms import QuestionnaireForm
-from .idempotency import IdempotencyKeyReused
 from .models import Submission
 from .throttles import SubmissionRateThrottle, client_address, client_ip
 
@@ -80,31 +78,21 @@ def questionnaire_page(request, lang: str):
             response["Retry-After"] = str(wait)
             return _in(lang, response)
         valid = form.is_valid()
-        ip_address = client_ip(request)
-        user_agent = request.META.get("HTTP_USER_AGENT", "")
-        if form.is_spam():
-            # Spam takes no key (see qualification.idempotency).
-            submission = services.submission_receive_spam(
-                questionnaire=questionnaire,
-                language=lang,
-                channel=Submission.Channel.WEB_FORM,
-                payload=form.payload(),
-                ip_address=ip_address,
-                user_agent=user_agent,
-            )
-            return _thanks_redirect(lang, submission)
-        key_use = idempotency.for_request(
-            key=form.idempotency_key, client=client_address(request), body=form.posted()
+        result = services.submission_intake(
+            questionnaire=questionnaire,
+            language=lang,
+            channel=Submission.Channel.WEB_FORM,
+            payload=form.payload(),
+            validate=lambda: (form.validated_data, {}) if valid else (None, form.errors),
+            client=client_address(request),
+            ip_address=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            consent_source=request.build_absolute_uri(),
+            idempotency_key=form.idempotency_key,
+            fingerprint_of=form.posted(),
+            key_reuse_makes_a_new_submission=True,
         )
-        if key_use is not None:
-            first = selectors.submission_by_idempotency_key(key=key_use.key, scope=key_use.scope)
-            if first is not None:
-                if first.idempotency_fingerprint == key_use.fingerprint:
-                    return _thanks_redirect(lang, first)  # sent twice (a double click)
-                # The same blank form sent again with other answers (the browser's back
-                # button): new answers, so a new submission, which cannot take the key.
-                key_use = None
-        if not valid:
+        if result.errors is not None:
             return _in(
                 lang,
                 render(
@@ -114,28 +102,7 @@ def questionnaire_page(request, lang: str):
                     status=400,
                 ),
             )
-        data = form.validated_data
-        receive = partial(
-            services.submission_receive,
-            questionnaire=questionnaire,
-            language=lang,
-            contact=data["contact"],
-            company=data["company"],
-            answers=data["answers"],
-            consent=data["consent"],
-            source=data["source"],
-            channel=Submission.Channel.WEB_FORM,
-            payload=form.payload(),
-            ip_address=ip_address,
-            user_agent=user_agent,
-            consent_source=request.build_absolute_uri(),
-        )
-        try:
-            submission, _created = receive(idempotency=key_use)
-        except IdempotencyKeyReused:
-            # Another post of this form with other answers won a race for the key.
-            submission, _created = receive(idempotency=None)
-        return _thanks_redirect(lang, submission)
+        return _thanks_redirect(lang, result.submission)
 
 
 def _thanks_redirect(lang: str, submission: Submission):

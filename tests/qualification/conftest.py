@@ -11,7 +11,7 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 @pytest.fixture
 def no_send():
     """The broker is not the subject here: record what would be sent instead."""
-    with mock.patch("qualification.services.submission_send_to_classify") as send:
+    with mock.patch("qualification.services.sending.submission_send_to_classify") as send:
         yield send
 
 

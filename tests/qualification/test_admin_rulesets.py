@@ -12,6 +12,7 @@ from django.urls import reverse
 from qualification import services
 from qualification.admin import ClassificationAdmin
 from qualification.models import Classification, Ruleset, Submission
+from qualification.services import sending
 from tests.crm.conftest import reviewer_without_override
 from tests.factories import CONSULTANT_ANSWERS, AnsweredSubmissionFactory
 
@@ -175,7 +176,7 @@ def test_the_retry_action_sends_failed_submissions_again(
 ):
     sent = []
     monkeypatch.setattr(
-        services, "submission_send_to_classify", lambda *, submission_id: sent.append(submission_id)
+        sending, "submission_send_to_classify", lambda *, submission_id: sent.append(submission_id)
     )
     failed = AnsweredSubmissionFactory(
         status=Submission.Status.FAILED, attempts=5, last_error="boom"
@@ -206,7 +207,7 @@ def test_a_submissions_answers_are_shown_read_only(staff):
 
 
 def test_the_admin_speaks_french_by_default(client, admin_user, monkeypatch):
-    monkeypatch.setattr(services, "submission_send_to_classify", lambda *, submission_id: True)
+    monkeypatch.setattr(sending, "submission_send_to_classify", lambda *, submission_id: True)
     client.force_login(admin_user)
     failed = AnsweredSubmissionFactory(status=Submission.Status.FAILED, attempts=5)
     response = client.post(

@@ -7,11 +7,13 @@ import copy
 import pytest
 from django.db import IntegrityError, OperationalError
 
+from crm import services as crm_services
 from crm.models import Consent, Contact, Lead, LeadEvent
 from crm.services import lead_override_recommendation, lead_request_reclassification
 from qualification import scoring, services
 from qualification.models import Classification, Ruleset, Submission
 from qualification.selectors import ruleset_get_current
+from qualification.services import classification, sending
 from qualification.tasks import classify_submission
 from tests.factories import (
     CONSULTANT_ANSWERS,
@@ -185,7 +187,7 @@ def test_a_transient_error_is_kept_and_raised_for_a_retry(monkeypatch):
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "_submission_record_classification", locked)
+    monkeypatch.setattr(classification, "_submission_record_classification", locked)
     with pytest.raises(OperationalError):
         services.submission_classify(submission_id=submission.pk)
 
@@ -202,7 +204,7 @@ def test_a_transient_error_on_the_last_attempt_marks_the_submission_failed(monke
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "_submission_record_classification", locked)
+    monkeypatch.setattr(classification, "_submission_record_classification", locked)
     with pytest.raises(OperationalError):
         services.submission_classify(submission_id=submission.pk)
 
@@ -218,7 +220,7 @@ def test_a_defect_marks_the_submission_failed_at_once(monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("oops")
 
-    monkeypatch.setattr(services, "_submission_record_classification", broken)
+    monkeypatch.setattr(classification, "_submission_record_classification", broken)
     with pytest.raises(KeyError):
         services.submission_classify(submission_id=submission.pk)
 
@@ -280,7 +282,7 @@ def test_retrying_failed_submissions_resets_them_and_sends_them_again(
 ):
     sent = []
     monkeypatch.setattr(
-        services, "submission_send_to_classify", lambda *, submission_id: sent.append(submission_id)
+        sending, "submission_send_to_classify", lambda *, submission_id: sent.append(submission_id)
     )
     failed = AnsweredSubmissionFactory(
         status=Submission.Status.FAILED, attempts=5, last_error="boom"
@@ -300,7 +302,7 @@ def test_retrying_failed_submissions_resets_them_and_sends_them_again(
 
 
 def test_a_retried_submission_gets_classified_despite_its_earlier_attempts(monkeypatch):
-    monkeypatch.setattr(services, "submission_send_to_classify", lambda *, submission_id: True)
+    monkeypatch.setattr(sending, "submission_send_to_classify", lambda *, submission_id: True)
     submission = AnsweredSubmissionFactory(status=Submission.Status.FAILED, attempts=5)
     services.submissions_retry_classification(submission_ids=[submission.pk])
 
@@ -503,7 +505,7 @@ def test_the_worker_files_a_stored_submission_and_scores_it_in_one_go(
 
 def test_the_worker_retries_a_lost_race_on_a_new_email_and_joins_the_winner(monkeypatch):
     submission = receive()
-    real_upsert = services.crm_services.contact_find_or_create
+    real_upsert = crm_services.contact_find_or_create
     calls = []
 
     def upsert_losing_once(**kwargs):
@@ -512,7 +514,7 @@ def test_the_worker_retries_a_lost_race_on_a_new_email_and_joins_the_winner(monk
             raise IntegrityError("UNIQUE constraint failed: crm_contact.email")
         return real_upsert(**kwargs)
 
-    monkeypatch.setattr(services.crm_services, "contact_find_or_create", upsert_losing_once)
+    monkeypatch.setattr(crm_services, "contact_find_or_create", upsert_losing_once)
     services.submission_classify(submission_id=submission.pk)
 
     assert len(calls) == 2

@@ -10,8 +10,9 @@ from celery import current_app
 from django.db import IntegrityError
 from django.utils import timezone
 
+from crm import services as crm_services
 from crm.models import Consent, Contact, Lead
-from qualification import services
+from qualification import selectors, services
 from qualification.consent import WORDINGS
 from qualification.idempotency import IdempotencyKeyReused, for_request
 from qualification.models import Submission
@@ -96,7 +97,7 @@ def test_filing_creates_contact_lead_and_consents_dated_when_the_prospect_wrote(
 def test_a_failure_half_way_through_filing_leaves_nothing_of_it_behind(send_task):
     submission, _ = receive()
     with (
-        mock.patch("qualification.services.crm_services.consents_record", side_effect=RuntimeError),
+        mock.patch("crm.services.consents_record", side_effect=RuntimeError),
         pytest.raises(RuntimeError),
     ):
         services.submission_file_lead(submission_id=submission.pk)
@@ -175,7 +176,7 @@ def test_a_key_is_forgotten_after_its_lifetime(send_task, settings):
 
 def test_a_race_on_the_same_idempotency_key_is_settled_by_the_unique_key(send_task):
     first, _ = receive(idempotency=key("same"))
-    real_lookup = services.submission_by_idempotency_key
+    real_lookup = selectors.submission_by_idempotency_key
     lookups = []
 
     def lookup_missing_the_winner_once(**kwargs):
@@ -184,7 +185,8 @@ def test_a_race_on_the_same_idempotency_key_is_settled_by_the_unique_key(send_ta
         return None if len(lookups) == 1 else real_lookup(**kwargs)
 
     with mock.patch(
-        "qualification.services.submission_by_idempotency_key", lookup_missing_the_winner_once
+        "qualification.services.intake.submission_by_idempotency_key",
+        lookup_missing_the_winner_once,
     ):
         again, created = receive(idempotency=key("same"))
 
@@ -198,7 +200,7 @@ def test_a_race_on_the_same_idempotency_key_is_settled_by_the_unique_key(send_ta
 
 
 def test_filing_that_lost_a_race_on_a_new_email_is_retried(send_task):
-    real_upsert = services.crm_services.contact_find_or_create
+    real_upsert = crm_services.contact_find_or_create
     calls = []
 
     def upsert_losing_once(**kwargs):
@@ -208,9 +210,7 @@ def test_filing_that_lost_a_race_on_a_new_email_is_retried(send_task):
         return real_upsert(**kwargs)
 
     submission, _ = receive()
-    with mock.patch(
-        "qualification.services.crm_services.contact_find_or_create", upsert_losing_once
-    ):
+    with mock.patch("crm.services.contact_find_or_create", upsert_losing_once):
         lead_id = services.submission_file_lead(submission_id=submission.pk)
     assert len(calls) == 2
     assert Submission.objects.get().lead_id == lead_id == Lead.objects.get().pk

@@ -1,0 +1,67 @@
+"""Every write of the qualification app: ``<noun>_<verb>``, keyword-only, typed, atomic.
+
+Split by use case; import from ``qualification.services`` (the names below):
+
+- ``intake``: what a prospect posts, stored in one insert (the form and the API both
+  call :func:`submission_intake`), spam kept apart and purged;
+- ``sending``: submissions sent to be classified (on commit, by the sweep, on retry);
+- ``filing``: a stored submission filed under its contact and lead (the worker's
+  first step; a known person's later post becomes proposed changes);
+- ``classification``: a submission scored with the current ruleset, the result
+  written on the lead;
+- ``rulesets``: drafts edited, versions published and frozen;
+- ``reclassification``: stored leads re-scored in bulk.
+"""
+
+from .classification import TRANSIENT_ERRORS, submission_adopt_answers, submission_classify
+from .filing import submission_file_lead
+from .intake import (
+    IntakeResult,
+    spam_excerpt,
+    submission_intake,
+    submission_receipt,
+    submission_receive,
+    submission_receive_spam,
+    submissions_purge,
+)
+from .reclassification import ReclassifySummary, leads_reclassify
+from .rulesets import (
+    NoPublishedRuleset,
+    RulesetLocked,
+    ruleset_add_draft,
+    ruleset_create_draft,
+    ruleset_publish,
+    ruleset_update_draft,
+)
+from .sending import (
+    CLASSIFY_TASK,
+    submission_send_to_classify,
+    submission_sweep_pending,
+    submissions_retry_classification,
+)
+
+__all__ = [
+    "CLASSIFY_TASK",
+    "TRANSIENT_ERRORS",
+    "IntakeResult",
+    "NoPublishedRuleset",
+    "ReclassifySummary",
+    "RulesetLocked",
+    "leads_reclassify",
+    "ruleset_add_draft",
+    "ruleset_create_draft",
+    "ruleset_publish",
+    "ruleset_update_draft",
+    "spam_excerpt",
+    "submission_adopt_answers",
+    "submission_classify",
+    "submission_file_lead",
+    "submission_intake",
+    "submission_receipt",
+    "submission_receive",
+    "submission_receive_spam",
+    "submission_send_to_classify",
+    "submission_sweep_pending",
+    "submissions_purge",
+    "submissions_retry_classification",
+]
