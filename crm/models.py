@@ -7,6 +7,39 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import (
+    CLOSED_STAGES,
+    OPEN_STAGES,
+    Alternative,
+    ConsentPurpose,
+    FitGrade,
+    Language,
+    LeadSource,
+    ProposedChangeField,
+    Recommendation,
+    Stage,
+)
+
+__all__ = [
+    "CLOSED_STAGES",
+    "OPEN_STAGES",
+    "Activity",
+    "Alternative",
+    "Company",
+    "Consent",
+    "Contact",
+    "FitGrade",
+    "Language",
+    "Lead",
+    "LeadEvent",
+    "LeadSource",
+    "ProposedChange",
+    "Recommendation",
+    "StaffProfile",
+    "Stage",
+    "TimeStampedModel",
+]
+
 
 class TimeStampedModel(models.Model):
     """Every model's created_at/updated_at, from one place."""
@@ -16,51 +49,6 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
-
-
-class Language(models.TextChoices):
-    FR = "fr", _("French")
-    EN = "en", _("English")
-
-
-class Stage(models.TextChoices):
-    NEW = "new", _("New")
-    CONTACTED = "contacted", _("Contacted")
-    DISCOVERY = "discovery", _("Discovery")
-    PROPOSAL = "proposal", _("Proposal")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
-    DISQUALIFIED = "disqualified", _("Disqualified")
-
-
-#: Stages in which a lead is still being worked; a returning prospect joins such a lead.
-OPEN_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.DISCOVERY, Stage.PROPOSAL)
-CLOSED_STAGES = (Stage.WON, Stage.LOST, Stage.DISQUALIFIED)
-
-
-class Recommendation(models.TextChoices):
-    CONSULTANT = "consultant", _("Marketing consultant")
-    FRACTIONAL_CMO = "fractional_cmo", _("Fractional CMO")
-
-
-class Alternative(models.TextChoices):
-    ADVISOR = "advisor", _("Marketing advisor")
-    INTERIM_DIRECTOR = "interim_director", _("Interim marketing director")
-    FULL_TIME_HIRE = "full_time_hire", _("Full-time hire")
-
-
-class FitGrade(models.TextChoices):
-    A = "A", _("A (strong fit)")
-    B = "B", _("B (good fit)")
-    C = "C", _("C (fair fit)")
-    D = "D", _("D (weak fit)")
-
-
-class LeadSource(models.TextChoices):
-    WEB_FORM = "web_form", _("Web form")
-    API = "api", _("API")
-    IMPORT = "import", _("Import")
-    DEMO = "demo", _("Demo data")
 
 
 class Company(TimeStampedModel):
@@ -341,9 +329,7 @@ class Activity(TimeStampedModel):
 class Consent(TimeStampedModel):
     """Evidence of one consent: what was agreed to, when, from where (CASL, Law 25)."""
 
-    class Purpose(models.TextChoices):
-        CONTACT = "contact", _("To be contacted about this request")
-        MARKETING = "marketing", _("Marketing e-mails")
+    Purpose = ConsentPurpose
 
     contact = models.ForeignKey(
         Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="consents"
@@ -410,15 +396,7 @@ class ProposedChange(TimeStampedModel):
     the same field replaces a pending one.
     """
 
-    class Field(models.TextChoices):
-        FIRST_NAME = "contact.first_name", _("first name")
-        LAST_NAME = "contact.last_name", _("last name")
-        PHONE = "contact.phone", _("phone")
-        JOB_TITLE = "contact.job_title", _("job title")
-        LANGUAGE = "contact.language", _("language")
-        COMPANY_NAME = "company.name", _("company name")
-        COMPANY_WEBSITE = "company.website", _("company website")
-        ANSWERS = "lead.answers", _("answers to the questionnaire")
+    Field = ProposedChangeField
 
     class Status(models.TextChoices):
         PENDING = "pending", _("To decide")

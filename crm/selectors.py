@@ -331,3 +331,12 @@ def proposed_change_rows(change: ProposedChange, language: str) -> list[Proposed
         if old != new:
             rows.append(ProposedChangeRow(label=new_question or question, stored=old, proposed=new))
     return rows
+
+
+def lead_ids_in_order(*, since: datetime | None = None) -> QuerySet:
+    """Leads' ids, ascending, created at or after ``since`` when given (for work done in
+    batches over many leads: re-scoring)."""
+    leads = Lead.objects.order_by("pk")
+    if since is not None:
+        leads = leads.filter(created_at__gte=since)
+    return leads.values_list("pk", flat=True)

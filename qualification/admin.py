@@ -16,7 +16,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from crm import services as crm_services
-from crm.models import Recommendation
+from crm.choices import Recommendation
 
 from . import scoring, services
 from .models import Classification, Questionnaire, Ruleset, Submission

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Consent
+from crm.choices import ConsentPurpose
 
 from .app_settings import app_settings
 
@@ -57,6 +57,6 @@ PRIVACY_NOTICE = Wording(
 
 #: The wording of each purpose a submission records, keyed by crm's Consent.Purpose.
 WORDINGS: dict[str, Wording] = {
-    Consent.Purpose.CONTACT: CONTACT,
-    Consent.Purpose.MARKETING: MARKETING,
+    ConsentPurpose.CONTACT: CONTACT,
+    ConsentPurpose.MARKETING: MARKETING,
 }

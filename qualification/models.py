@@ -8,7 +8,9 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Alternative, FitGrade, Language, Lead, Recommendation, TimeStampedModel
+from crm.choices import Alternative, FitGrade, Language, Recommendation
+from crm.models import Lead, TimeStampedModel
+from crm.results import QualificationResult
 
 
 def _in_language(obj, field: str, language: str | None = None) -> str:
@@ -236,6 +238,32 @@ class Classification(TimeStampedModel):
     fit_score = models.PositiveSmallIntegerField(_("fit score"))
     fit_grade = models.CharField(_("fit grade"), max_length=1, choices=FitGrade.choices)
     explanation = models.JSONField(_("explanation"))
+
+    def result(self) -> QualificationResult:
+        """This classification as the crm stores a result (reads ``ruleset``)."""
+        return QualificationResult(
+            recommendation=self.recommendation,
+            confidence=self.confidence,
+            needs_review=self.needs_review,
+            alternative=self.alternative or None,
+            fit_score=self.fit_score,
+            fit_grade=self.fit_grade,
+            explanation=self.explanation,
+            ruleset_version=self.ruleset.version,
+        )
+
+    @staticmethod
+    def fields_from(result: QualificationResult) -> dict:
+        """The columns that keep ``result`` (the version is the ruleset's)."""
+        return {
+            "recommendation": result.recommendation,
+            "alternative": result.alternative or "",
+            "confidence": result.confidence,
+            "needs_review": result.needs_review,
+            "fit_score": result.fit_score,
+            "fit_grade": result.fit_grade,
+            "explanation": result.explanation,
+        }
 
     class Meta:
         verbose_name = _("classification")

@@ -88,34 +88,6 @@ class Outcome:
     cmo_evidence: float
     ruleset_version: int | None
 
-    def as_dict(self) -> dict[str, Any]:
-        """The ``classification`` object of the staff API (``reviewed_by`` is the crm's)."""
-        return {
-            "recommendation": self.recommendation,
-            "confidence": self.confidence,
-            "needs_review": self.needs_review,
-            "alternative": self.alternative,
-            "fit_score": self.fit_score,
-            "fit_grade": self.fit_grade,
-            "explanation": self.explanation,
-            "ruleset_version": self.ruleset_version,
-            "reviewed_by": None,
-        }
-
-    def as_json(self) -> str:
-        """:meth:`as_dict` encoded as JSON, reusing :attr:`explanation_json`."""
-        head = {
-            "recommendation": self.recommendation,
-            "confidence": self.confidence,
-            "needs_review": self.needs_review,
-            "alternative": self.alternative,
-            "fit_score": self.fit_score,
-            "fit_grade": self.fit_grade,
-            "ruleset_version": self.ruleset_version,
-            "reviewed_by": None,
-        }
-        return json.dumps(head)[:-1] + ', "explanation": ' + self.explanation_json + "}"
-
 
 # --- Validation ----------------------------------------------------------------------
 

@@ -38,7 +38,6 @@ from .notifications import (
 from .proposals import lead_propose_changes, proposed_changes_decide
 from .qualification import (
     QUALIFICATION_FIELDS,
-    LeadQualification,
     json_param_from_encoded,
     lead_record_qualification,
     leads_bulk_record_qualification,
@@ -49,7 +48,6 @@ __all__ = [
     "OVERRIDE_PERMISSION",
     "QUALIFICATION_FIELDS",
     "UNSET",
-    "LeadQualification",
     "OverrideNotAllowed",
     "absolute_url",
     "activity_create",

@@ -104,9 +104,6 @@ def consents_record(
     )
 
 
-#: What ``lead_record_qualification`` writes from the rules' result.
-
-
 @transaction.atomic
 def contact_update(
     *,

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -15,6 +14,7 @@ from ..models import (
     Lead,
     LeadEvent,
 )
+from ..results import QualificationResult
 from .notifications import notify_practice_after_commit
 
 QUALIFICATION_FIELDS = (
@@ -31,17 +31,7 @@ QUALIFICATION_FIELDS = (
 
 
 def lead_record_qualification(
-    *,
-    lead_id: int,
-    recommendation: str,
-    alternative: str | None,
-    confidence: float,
-    fit_score: int,
-    fit_grade: str,
-    needs_review: bool,
-    ruleset_version: int,
-    classification: Mapping[str, Any],
-    savepoint: bool = True,
+    *, lead_id: int, result: QualificationResult, savepoint: bool = True
 ) -> Lead | None:
     """Store what the rules computed on the lead. Returns None if the lead is gone.
 
@@ -53,14 +43,9 @@ def lead_record_qualification(
         if lead is None:
             return None
         first_classification = lead.classified_at is None
-        lead.recommendation = recommendation
-        lead.alternative = alternative or ""
-        lead.confidence = confidence
-        lead.fit_score = fit_score
-        lead.fit_grade = fit_grade
-        lead.needs_review = needs_review
-        lead.ruleset_version = ruleset_version
-        lead.classification = dict(classification)
+        for name, value in _lead_values(result).items():
+            setattr(lead, name, value)
+        lead.classification = result.as_dict()
         lead.classified_at = timezone.now()
         lead.reviewed_by = None
         lead.reviewed_at = None
@@ -68,33 +53,29 @@ def lead_record_qualification(
         LeadEvent.objects.create(
             lead=lead,
             kind=LeadEvent.Kind.CLASSIFIED,
-            to_value=recommendation,
-            note=f"ruleset v{ruleset_version}",
+            to_value=result.recommendation,
+            note=f"ruleset v{result.ruleset_version}",
         )
         if (
             first_classification
             and lead.practice_notified_at is None
-            and fit_score >= app_settings.NOTIFY_FIT_SCORE_AT_LEAST
+            and result.fit_score >= app_settings.NOTIFY_FIT_SCORE_AT_LEAST
         ):
             notify_practice_after_commit(lead.pk)
         return lead
 
 
-@dataclass(frozen=True, slots=True)
-class LeadQualification:
-    """One lead's computed result, as ``lead_record_qualification`` takes it."""
-
-    lead_id: int
-    recommendation: str
-    alternative: str | None
-    confidence: float
-    fit_score: int
-    fit_grade: str
-    needs_review: bool
-    ruleset_version: int
-    #: The computed outcome, as a dict or already encoded as JSON (one of the two).
-    classification: Mapping[str, Any] | None = None
-    classification_json: str | None = None
+def _lead_values(result: QualificationResult) -> dict[str, Any]:
+    """The lead's columns that hold the result (besides ``classification``, the whole)."""
+    return {
+        "recommendation": result.recommendation,
+        "alternative": result.alternative or "",
+        "confidence": result.confidence,
+        "fit_score": result.fit_score,
+        "fit_grade": result.fit_grade,
+        "needs_review": result.needs_review,
+        "ruleset_version": result.ruleset_version,
+    }
 
 
 def json_param_from_encoded(connection, field, encoded: str):
@@ -118,7 +99,7 @@ _REVIEWED_FIELDS = ("recommendation", "alternative", "needs_review", "fit_grade"
 
 @transaction.atomic
 def leads_bulk_record_qualification(
-    *, results: Sequence[LeadQualification], note: str = ""
+    *, results: Sequence[tuple[int, QualificationResult]], note: str = ""
 ) -> dict[int, tuple[str, str, bool, str]]:
     """Store many computed results in a few statements (re-scoring thousands of leads).
 
@@ -134,7 +115,7 @@ def leads_bulk_record_qualification(
         return {}
     previous = {
         row[0]: row[1:]
-        for row in Lead.objects.filter(pk__in=[r.lead_id for r in results]).values_list(
+        for row in Lead.objects.filter(pk__in=[lead_id for lead_id, _r in results]).values_list(
             "pk", *_REVIEWED_FIELDS
         )
     }
@@ -155,18 +136,15 @@ def leads_bulk_record_qualification(
     json_field = meta.get_field("classification")
     stamp = meta.get_field("classified_at").get_db_prep_save(now, connection)
     changed_rows, same_rows, events = [], [], []
-    for r in results:
-        before = previous.get(r.lead_id)
+    for lead_id, r in results:
+        before = previous.get(lead_id)
         if before is None:
             continue
         row = (
-            r.recommendation, r.alternative or "", r.confidence, r.fit_score, r.fit_grade,
-            r.needs_review, r.ruleset_version,
-            json_field.get_db_prep_save(dict(r.classification), connection)
-            if r.classification_json is None
-            else json_param_from_encoded(connection, json_field, r.classification_json),
+            *_lead_values(r).values(),
+            json_param_from_encoded(connection, json_field, r.as_json()),
             stamp, stamp,
-            r.lead_id,
+            lead_id,
         )  # fmt: skip
         if before != (r.recommendation, r.alternative or "", r.needs_review, r.fit_grade):
             changed_rows.append(row)
@@ -174,7 +152,7 @@ def leads_bulk_record_qualification(
                 (
                     stamp,
                     stamp,
-                    r.lead_id,
+                    lead_id,
                     LeadEvent.Kind.CLASSIFIED.value,
                     before[0],
                     r.recommendation,
@@ -209,4 +187,4 @@ def leads_bulk_record_qualification(
                 f"VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 events,
             )
-    return {r.lead_id: previous[r.lead_id] for r in results if r.lead_id in previous}
+    return {lead_id: previous[lead_id] for lead_id, _r in results if lead_id in previous}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from django.db import (
     IntegrityError,
@@ -15,17 +16,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from crm import services as crm_services
-from crm.models import Lead
 
 from .. import scoring
 from ..app_settings import app_settings
 from ..models import Classification, Submission
+from ..results import qualification_result
 from ..selectors import (
     ruleset_current_for_scoring,
 )
 from .base import retrying_races
 from .filing import file_lead_in_transaction, file_lead_quietly
 from .rulesets import NoPublishedRuleset
+
+if TYPE_CHECKING:
+    from crm.models import Lead
 
 logger = logging.getLogger(__name__)
 
@@ -36,45 +40,6 @@ logger = logging.getLogger(__name__)
 #: Errors worth another try later (a locked or unreachable database); anything else
 #: is a defect that trying again will not fix.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
-
-
-def _lead_fields(outcome: scoring.Outcome) -> dict:
-    return {
-        "recommendation": outcome.recommendation,
-        "alternative": outcome.alternative,
-        "confidence": outcome.confidence,
-        "fit_score": outcome.fit_score,
-        "fit_grade": outcome.fit_grade,
-        "needs_review": outcome.needs_review,
-        "ruleset_version": outcome.ruleset_version,
-        "classification": outcome.as_dict(),
-    }
-
-
-def _classification_fields(outcome: scoring.Outcome) -> dict:
-    return {
-        "recommendation": outcome.recommendation,
-        "alternative": outcome.alternative or "",
-        "confidence": outcome.confidence,
-        "needs_review": outcome.needs_review,
-        "fit_score": outcome.fit_score,
-        "fit_grade": outcome.fit_grade,
-        "explanation": outcome.explanation,
-    }
-
-
-def _classification_as_dict(classification: Classification, version: int) -> dict:
-    return {
-        "recommendation": classification.recommendation,
-        "confidence": classification.confidence,
-        "needs_review": classification.needs_review,
-        "alternative": classification.alternative or None,
-        "fit_score": classification.fit_score,
-        "fit_grade": classification.fit_grade,
-        "explanation": classification.explanation,
-        "ruleset_version": version,
-        "reviewed_by": None,
-    }
 
 
 def submission_classify(*, submission_id: int) -> Classification | None:
@@ -160,12 +125,13 @@ def submission_classify(*, submission_id: int) -> Classification | None:
 def _submission_record_classification(
     *, submission_id: int, lead_id: int, latest: bool, ruleset_id: int, outcome: scoring.Outcome
 ) -> Classification:
+    result = qualification_result(outcome)
     try:
         with transaction.atomic():
             classification = Classification.objects.create(
                 submission_id=submission_id,
                 ruleset_id=ruleset_id,
-                **_classification_fields(outcome),
+                **Classification.fields_from(result),
             )
     except IntegrityError:
         # Another run got there first: its result stands (and the filing just done is noted).
@@ -180,9 +146,7 @@ def _submission_record_classification(
         last_error="",
     )
     if latest:
-        crm_services.lead_record_qualification(
-            lead_id=lead_id, savepoint=False, **_lead_fields(outcome)
-        )
+        crm_services.lead_record_qualification(lead_id=lead_id, result=result, savepoint=False)
     return classification
 
 
@@ -214,25 +178,8 @@ def submission_adopt_answers(*, lead: Lead, public_id: str) -> bool:
             .first()
         )
         if classification is not None:
-            crm_services.lead_record_qualification(
-                lead_id=lead.pk,
-                **_lead_fields_from(classification),
-            )
+            crm_services.lead_record_qualification(lead_id=lead.pk, result=classification.result())
         return True
-
-
-def _lead_fields_from(classification: Classification) -> dict:
-    version = classification.ruleset.version
-    return {
-        "recommendation": classification.recommendation,
-        "alternative": classification.alternative or None,
-        "confidence": classification.confidence,
-        "fit_score": classification.fit_score,
-        "fit_grade": classification.fit_grade,
-        "needs_review": classification.needs_review,
-        "ruleset_version": version,
-        "classification": _classification_as_dict(classification, version),
-    }
 
 
 def _submission_give_up(*, submission_id: int, error: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import (
     transaction,
@@ -11,7 +11,7 @@ from django.db import (
 from django.utils import timezone
 
 from crm import services as crm_services
-from crm.models import Lead, LeadSource, ProposedChange
+from crm.choices import LeadSource, ProposedChangeField
 
 from ..intake import answers_display
 from ..models import Submission
@@ -19,6 +19,9 @@ from ..selectors import (
     questionnaire_by_id,
 )
 from .base import retrying_races
+
+if TYPE_CHECKING:
+    from crm.models import Lead
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +56,12 @@ def submission_file_lead(*, submission_id: int) -> int | None:
 
 #: Where each detail of a submission would go, as a crm proposed change.
 _PROPOSABLE = {
-    ProposedChange.Field.FIRST_NAME: ("contact", "first_name"),
-    ProposedChange.Field.LAST_NAME: ("contact", "last_name"),
-    ProposedChange.Field.PHONE: ("contact", "phone"),
-    ProposedChange.Field.JOB_TITLE: ("contact", "job_title"),
-    ProposedChange.Field.COMPANY_NAME: ("company", "name"),
-    ProposedChange.Field.COMPANY_WEBSITE: ("company", "website"),
+    ProposedChangeField.FIRST_NAME: ("contact", "first_name"),
+    ProposedChangeField.LAST_NAME: ("contact", "last_name"),
+    ProposedChangeField.PHONE: ("contact", "phone"),
+    ProposedChangeField.JOB_TITLE: ("contact", "job_title"),
+    ProposedChangeField.COMPANY_NAME: ("company", "name"),
+    ProposedChangeField.COMPANY_WEBSITE: ("company", "website"),
 }
 
 
@@ -148,9 +151,9 @@ def _propose_differences(
     proposed: dict[str, Any] = {}
     if not newer_filed:
         proposed = {field: details[part][name] for field, (part, name) in _PROPOSABLE.items()}
-        proposed[ProposedChange.Field.LANGUAGE] = submission.language
+        proposed[ProposedChangeField.LANGUAGE] = submission.language
         if answers_too:
-            proposed[ProposedChange.Field.ANSWERS] = {
+            proposed[ProposedChangeField.ANSWERS] = {
                 "answers": submission.answers,
                 "answers_display": display,
             }

@@ -16,12 +16,13 @@ from django.db import (
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
+from crm import selectors as crm_selectors
 from crm import services as crm_services
-from crm.models import Lead
 
 from .. import scoring
 from ..app_settings import app_settings
 from ..models import Classification, Ruleset, Submission
+from ..results import qualification_result
 from ..selectors import (
     ruleset_compiled,
     ruleset_get_current,
@@ -79,9 +80,7 @@ def leads_reclassify(
         raise RulesetLocked(f"Ruleset v{ruleset.version} is a draft: publish it first.")
     compiled = ruleset_compiled(ruleset)
     batch_size = batch_size or app_settings.RECLASSIFY_BATCH_SIZE
-    leads = Lead.objects.order_by("pk")
-    if since is not None:
-        leads = leads.filter(created_at__gte=since)
+    leads = crm_selectors.lead_ids_in_order(since=since)
     wanted = None if lead_ids is None else sorted(set(lead_ids))
     summary = ReclassifySummary(ruleset_version=ruleset.version)
     last_id = 0
@@ -89,11 +88,11 @@ def leads_reclassify(
         if wanted is not None:
             batch_ids = wanted[:batch_size]
             wanted = wanted[batch_size:]
-            batch_ids = list(leads.filter(pk__in=batch_ids).values_list("pk", flat=True))
+            batch_ids = list(leads.filter(pk__in=batch_ids))
             if not batch_ids and not wanted:
                 break
         else:
-            batch_ids = list(leads.filter(pk__gt=last_id).values_list("pk", flat=True)[:batch_size])
+            batch_ids = list(leads.filter(pk__gt=last_id)[:batch_size])
             if not batch_ids:
                 break
             last_id = batch_ids[-1]
@@ -179,19 +178,7 @@ def _leads_reclassify_batch(
             new.append((submission_id, outcome))
         if status != Submission.Status.CLASSIFIED:
             to_mark.append(submission_id)
-        results.append(
-            crm_services.LeadQualification(
-                lead_id=lead_id,
-                recommendation=outcome.recommendation,
-                alternative=outcome.alternative,
-                confidence=outcome.confidence,
-                fit_score=outcome.fit_score,
-                fit_grade=outcome.fit_grade,
-                needs_review=outcome.needs_review,
-                ruleset_version=outcome.ruleset_version,
-                classification_json=outcome.as_json(),
-            )
-        )
+        results.append((lead_id, qualification_result(outcome)))
     _classifications_insert(new, ruleset_id=ruleset.pk, now=now)
     summary.classifications_created += len(new)
     summary.classifications_kept += len(kept)
@@ -202,8 +189,8 @@ def _leads_reclassify_batch(
     previous = crm_services.leads_bulk_record_qualification(
         results=results, note=f"ruleset v{ruleset.version} (re-scored)"
     )
-    for result in results:
-        before = previous.get(result.lead_id)
+    for lead_id, result in results:
+        before = previous.get(lead_id)
         if before is None:
             continue
         summary.rescored += 1

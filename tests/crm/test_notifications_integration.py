@@ -4,6 +4,7 @@ import pytest
 
 from crm import services
 from crm.models import Lead
+from crm.results import QualificationResult
 from tests.conftest import wait_for
 from tests.factories import LeadFactory
 
@@ -11,14 +12,16 @@ from tests.factories import LeadFactory
 def record(lead, fit_score):
     services.lead_record_qualification(
         lead_id=lead.pk,
-        recommendation="fractional_cmo",
-        alternative=None,
-        confidence=0.9,
-        fit_score=fit_score,
-        fit_grade="A",
-        needs_review=False,
-        ruleset_version=1,
-        classification={"recommendation": "fractional_cmo", "fit_score": fit_score},
+        result=QualificationResult(
+            recommendation="fractional_cmo",
+            alternative=None,
+            confidence=0.9,
+            fit_score=fit_score,
+            fit_grade="A",
+            needs_review=False,
+            explanation=[],
+            ruleset_version=1,
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from crm import services
 from crm.models import Lead, LeadEvent, StaffProfile
+from crm.results import QualificationResult
 from tests.crm.conftest import reviewer_without_override
 from tests.factories import ActivityFactory, ContactFactory, LeadFactory, UserFactory
 
@@ -16,14 +17,16 @@ from tests.factories import ActivityFactory, ContactFactory, LeadFactory, UserFa
 def classify(lead, *, fit_score=80, recommendation="fractional_cmo"):
     return services.lead_record_qualification(
         lead_id=lead.pk,
-        recommendation=recommendation,
-        alternative=None,
-        confidence=0.8,
-        fit_score=fit_score,
-        fit_grade="A" if fit_score >= 80 else "C",
-        needs_review=False,
-        ruleset_version=1,
-        classification={"recommendation": recommendation, "fit_score": fit_score},
+        result=QualificationResult(
+            recommendation=recommendation,
+            alternative=None,
+            confidence=0.8,
+            fit_score=fit_score,
+            fit_grade="A" if fit_score >= 80 else "C",
+            needs_review=False,
+            explanation=[],
+            ruleset_version=1,
+        ),
     )
 
 

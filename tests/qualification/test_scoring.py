@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from crm.results import QualificationResult
 from qualification import scoring
+from qualification.results import qualification_result
 from tests.factories import CONSULTANT_ANSWERS, TEXTBOOK_CMO_ANSWERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -462,8 +464,8 @@ def test_the_explanation_puts_the_heaviest_answers_first(rules):
     assert outcome.explanation[0]["question"] == "involvement"
 
 
-def test_the_outcome_as_a_dict_is_the_staff_api_classification(rules):
-    data = rules.score(TEXTBOOK_CMO_ANSWERS, "en").as_dict()
+def test_the_result_as_a_dict_is_the_staff_api_classification(rules):
+    data = qualification_result(rules.score(TEXTBOOK_CMO_ANSWERS, "en")).as_dict()
     assert set(data) == {
         "recommendation",
         "confidence",
@@ -485,7 +487,9 @@ def test_the_ready_made_json_says_the_same_as_the_dicts(rules):
         for answers in [*random_profiles(300, seed=13), TEXTBOOK_CMO_ANSWERS]:
             outcome = rules.score(answers, language)
             assert json.loads(outcome.explanation_json) == outcome.explanation
-            assert json.loads(outcome.as_json()) == outcome.as_dict()
+            result = qualification_result(outcome)
+            assert json.loads(result.as_json()) == result.as_dict()
+            assert QualificationResult.from_dict(result.as_dict()) == result
 
 
 def test_the_outcome_does_not_share_explanation_items_between_leads(rules):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from tqdm import tqdm
 
-from crm.models import Lead
+from crm.selectors import lead_ids_in_order
 from qualification.app_settings import app_settings
 from qualification.models import Ruleset
 from qualification.selectors import ruleset_get_published
@@ -59,10 +59,7 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
 
-        leads = Lead.objects.all()
-        if since_at is not None:
-            leads = leads.filter(created_at__gte=since_at)
-        total = leads.count()
+        total = lead_ids_in_order(since=since_at).count()
         started = time.perf_counter()
         with tqdm(total=total, unit="lead", disable=no_progress, file=self.stderr) as bar:
             summary = leads_reclassify(

@@ -1,0 +1,66 @@
+"""The crm's choices, apart from its models, so that other apps (and the scoring's
+callers) can name a stage or a recommendation without reaching into the models."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    FR = "fr", _("French")
+    EN = "en", _("English")
+
+
+class Stage(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    DISCOVERY = "discovery", _("Discovery")
+    PROPOSAL = "proposal", _("Proposal")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+
+
+#: Stages in which a lead is still being worked; a returning prospect joins such a lead.
+OPEN_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.DISCOVERY, Stage.PROPOSAL)
+CLOSED_STAGES = (Stage.WON, Stage.LOST, Stage.DISQUALIFIED)
+
+
+class Recommendation(models.TextChoices):
+    CONSULTANT = "consultant", _("Marketing consultant")
+    FRACTIONAL_CMO = "fractional_cmo", _("Fractional CMO")
+
+
+class Alternative(models.TextChoices):
+    ADVISOR = "advisor", _("Marketing advisor")
+    INTERIM_DIRECTOR = "interim_director", _("Interim marketing director")
+    FULL_TIME_HIRE = "full_time_hire", _("Full-time hire")
+
+
+class FitGrade(models.TextChoices):
+    A = "A", _("A (strong fit)")
+    B = "B", _("B (good fit)")
+    C = "C", _("C (fair fit)")
+    D = "D", _("D (weak fit)")
+
+
+class LeadSource(models.TextChoices):
+    WEB_FORM = "web_form", _("Web form")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    DEMO = "demo", _("Demo data")
+
+
+class ConsentPurpose(models.TextChoices):
+    CONTACT = "contact", _("To be contacted about this request")
+    MARKETING = "marketing", _("Marketing e-mails")
+
+
+class ProposedChangeField(models.TextChoices):
+    FIRST_NAME = "contact.first_name", _("first name")
+    LAST_NAME = "contact.last_name", _("last name")
+    PHONE = "contact.phone", _("phone")
+    JOB_TITLE = "contact.job_title", _("job title")
+    LANGUAGE = "contact.language", _("language")
+    COMPANY_NAME = "company.name", _("company name")
+    COMPANY_WEBSITE = "company.website", _("company website")
+    ANSWERS = "lead.answers", _("answers to the questionnaire")
