@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from tests.conftest import PREFIX, assert_links_stay_under
-from tests.test_public import post_submission
+from tests.submissions import post_submission
 
 STAFF_PAGES = ("/staff/", PREFIX, settings.STATIC_URL)
 SITE_PAGES = ("/",)  # the admin's "View site"

@@ -12,44 +12,10 @@ from django.urls import reverse
 from qualification.models import Submission
 
 from tests.conftest import PREFIX, assert_links_stay_under, page_inputs, page_links
+from tests.submissions import ANSWERS, post_submission
 
 PUBLIC = (PREFIX, settings.STATIC_URL)
 SITE_PAGES = ("/",)  # the site's own home page, linked from its header
-
-ANSWERS = {
-    "needs": ["align_strategy", "structure_team"],
-    "horizon": "ongoing",
-    "involvement": "join_leadership",
-    "represent_company": "yes",
-    "supervise_team": "yes",
-    "time_commitment": "one_or_two_days_week",
-    "marketing_team_size": "one_or_two",
-    "marketing_leader": "none",
-    "strategy_state": "none_or_fragile",
-    "employees": "10_49",
-    "annual_revenue": "2m_10m",
-    "monthly_budget": "5k_10k",
-    "start": "this_quarter",
-    "decision_role": "owner_or_ceo",
-}
-
-
-def api_payload(email: str = "josee.tremblay@example.com") -> dict:
-    return {
-        "language": "fr",
-        "contact": {"first_name": "Josée", "last_name": "Tremblay", "email": email},
-        "company": {"name": "Boulangerie Tremblay", "website": "https://tremblay.example.com"},
-        "answers": ANSWERS,
-        "consent": {"contact": True, "marketing": False},
-    }
-
-
-def post_submission(client, payload: dict | None = None):
-    return client.post(
-        f"{PREFIX}api/v1/submissions/",
-        json.dumps(payload or api_payload()),
-        content_type="application/json",
-    )
 
 
 def test_the_site_links_to_the_questionnaire_under_the_prefix(client):

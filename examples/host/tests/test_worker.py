@@ -9,7 +9,7 @@ import pytest
 from crm.models import Lead
 from qualification.models import Submission
 
-from tests.test_public import post_submission
+from tests.submissions import post_submission
 
 
 # Committed for real (the worker is another process), the reference data kept for the
