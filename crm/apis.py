@@ -2,6 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -55,6 +56,8 @@ class LeadListApi(StaffApi, generics.ListAPIView):
     queryset = Lead.objects.none()  # replaced by get_queryset; names the model for permissions
     serializer_class = LeadSerializer
     pagination_class = LeadPagination
+    # Named here: a host's REST_FRAMEWORK need not list django-filter's backend.
+    filter_backends = [DjangoFilterBackend]
     filterset_class = LeadFilter
 
     def get_queryset(self):
