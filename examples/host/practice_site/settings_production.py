@@ -20,3 +20,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# The crm e-mails links to the admin: they must be absolute (system check crm.W001).
+CRM_SITE_URL = os.environ.get("SITE_URL", "https://practice.example.com")
