@@ -193,14 +193,15 @@ def publish_v2() -> None:
     services.ruleset_publish(ruleset=draft)
 
 
-# --- 3. Celery: classify_submission against config.noop ------------------------------
+# --- 3. Celery: classify_submission against bench.noop ------------------------------
 
 
 class Worker:
     def __init__(self, env: dict[str, str], workdir: Path, concurrency: int):
         self.log_path = workdir / "worker.log"
         self.command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
+            sys.executable, "-m", "celery", "-A", "bench.celery_app", "worker",
+            "--loglevel", "WARNING",
             "--pool", "prefork", "--concurrency", str(concurrency), "--hostname", "bench@%h",
             "--without-gossip", "--without-mingle",
         ]  # fmt: skip
@@ -253,7 +254,7 @@ def drain_time(send, count: int, redis_url: str) -> float:
 
 
 def bench_celery(env, workdir, redis_url, tasks: int, concurrency: int) -> tuple[float, float]:
-    from config.celery_app import noop
+    from bench.celery_app import noop
     from qualification.models import Submission
     from qualification.tasks import classify_submission
 
@@ -353,7 +354,7 @@ def main() -> None:
                 env, workdir, redis_server.url, args.tasks, concurrency
             )
             ratio = classify_rate / noop_rate
-            log(f"   config.noop:                               {noop_rate:,.0f} tasks/s")
+            log(f"   bench.noop:                                {noop_rate:,.0f} tasks/s")
             log(f"   qualification.tasks.classify_submission:   {classify_rate:,.0f} tasks/s")
             log(
                 f"   ratio {ratio:.2f} (target {CELERY_RATIO_TARGET}): "

@@ -127,10 +127,10 @@ def profile(posts: int, top: int) -> None:
         ),
         "the insert (one row, one transaction)": store,
         "publish (qualification.publish)": lambda: publish.send_task(
-            current_app, "config.noop", args=[0]
+            current_app, "bench.noop", args=[0]
         ),
         "publish (Celery's send_task)": lambda: current_app.send_task(
-            "config.noop", args=[0], retry=False
+            "bench.noop", args=[0], retry=False
         ),
     }
     print()

@@ -20,9 +20,3 @@ def consume_patiently(conf=None, **kwargs):
         **conf.broker_transport_options,
         "socket_timeout": conf.worker_broker_socket_timeout,
     }
-
-
-@app.task(name="config.noop")
-def noop(*args, **kwargs):
-    """Does nothing: the baseline that benchmarks compare real tasks against."""
-    return None

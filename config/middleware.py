@@ -23,10 +23,10 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.throttling import BaseThrottle
 
 from config.database import is_database_busy
+from qualification.throttles import parse_rate
 
 logger = logging.getLogger(__name__)
 
-PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
 
 #: Several people may sign in from one office address: the address alone gets this many
 #: times the allowance of one (address, username) pair.
@@ -43,15 +43,6 @@ def client_address(request) -> str | None:
     and the admin login limit can never disagree about who a client is.
     """
     return BaseThrottle().get_ident(request) or None
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """``"10/minute"`` -> ``(10, 60)``: the allowance and the window in seconds."""
-    count, _, period = rate.partition("/")
-    try:
-        return int(count), PERIODS[period.strip()[:1].lower()]
-    except (KeyError, ValueError) as exc:
-        raise ValueError(f"Not a rate such as 10/minute: {rate!r}") from exc
 
 
 class AdminLoginRateLimitMiddleware:

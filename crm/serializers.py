@@ -1,4 +1,5 @@
-"""The staff API's shapes (see the contract in the project's spec/api.md). No rules here."""
+"""The staff API's shapes (the endpoints and fields the README's "Staff API" lists). No rules
+here."""
 
 from django.contrib.auth import get_user_model
 from django.db import models

@@ -23,7 +23,10 @@ PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
 def parse_rate(rate: str) -> tuple[int, int]:
     """``"20/minute"`` -> ``(20, 60)``: the allowance and the window in seconds (DRF syntax)."""
     count, _, period = rate.partition("/")
-    return int(count), PERIODS[period.strip()[:1].lower()]
+    try:
+        return int(count), PERIODS[period.strip()[:1].lower()]
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"Not a rate such as 20/minute: {rate!r}") from exc
 
 
 class SubmissionRateThrottle(BaseThrottle):

@@ -192,7 +192,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"submissions": env("SUBMISSION_RATE_LIMIT")},
     # Trusted reverse proxies in front of the web process: the throttles (and the admin
     # login limit, config/middleware.py) take the client's address from X-Forwarded-For
     # that many hops from the right. 0: REMOTE_ADDR. More than the real number of proxies

@@ -21,7 +21,7 @@ from ..models import Submission
 logger = logging.getLogger(__name__)
 
 
-#: The classification task, sent by name: the intake never imports the scoring code.
+#: The classification task, sent by name: sending needs only its name, not its module.
 CLASSIFY_TASK = "qualification.tasks.classify_submission"
 
 
