@@ -37,7 +37,7 @@ from bench.stack import ROOT, database, machine_description, services, throwaway
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
-#: Realistic prospects (qualification.demo: the seed document's kinds of prospect, in
+#: Realistic prospects (config.demo.prospects: the seed document's kinds of prospect, in
 #: French and English, about half of them promising), made once before the clients fork.
 PROSPECTS: list[dict] = []
 
@@ -47,7 +47,7 @@ def make_prospects(count: int = 2000) -> None:
     import django
 
     django.setup()
-    from qualification.demo import prospect_make
+    from config.demo.prospects import prospect_make
 
     questionnaire = json.loads((ROOT / "qualification/questionnaires/v1.json").read_text())
     choices = {

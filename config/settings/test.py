@@ -3,7 +3,7 @@
 from config.env import BASE_DIR, env
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, INSTALLED_APPS
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -29,3 +29,6 @@ CELERY_BROKER_URL = REDIS_URL
 
 # Each test has its own database: never trust a questionnaire read by an earlier test.
 QUALIFICATION_QUESTIONNAIRE_CACHE_SECONDS = 0
+
+# Demo data commands (seed_demo, ensure_demo_staff): development only, never production.
+INSTALLED_APPS = [*INSTALLED_APPS, "config.demo"]

@@ -18,7 +18,9 @@ from .contacts import company_update, consents_record, contact_find_or_create, c
 from .leads import (
     OVERRIDE_PERMISSION,
     OverrideNotAllowed,
+    history_backdate,
     lead_assign,
+    lead_backdate,
     lead_mark_reviewed,
     lead_move_stage,
     lead_open_or_attach,
@@ -62,6 +64,8 @@ __all__ = [
     "follow_up_digests_send",
     "json_param_from_encoded",
     "lead_assign",
+    "lead_backdate",
+    "history_backdate",
     "lead_mark_reviewed",
     "lead_move_stage",
     "lead_notify_practice",

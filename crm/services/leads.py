@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 
 from ..models import (
     OPEN_STAGES,
+    Activity,
+    Company,
+    Consent,
     Contact,
     Lead,
     LeadEvent,
@@ -266,3 +269,51 @@ def lead_update(
     if stage is not None:
         lead_move_stage(lead=lead, stage=stage, by=by, reason=reason)
     return lead
+
+
+@transaction.atomic
+def lead_backdate(
+    *,
+    lead_id: int,
+    created_at: datetime | None = None,
+    classified_at: datetime | None = None,
+    notified_at: datetime | None = None,
+    reviewed_at: datetime | None = None,
+    override_at: datetime | None = None,
+) -> None:
+    """Move a lead's times back to when its story happened: for leads that come from the
+    past (an import of earlier contacts, demo data), never for the practice's own work.
+
+    ``created_at`` dates the lead, its contact, its company and the consents given with
+    it; the others set the lead's time of that name (``notified_at``: the practice was
+    told, so nobody is e-mailed about it). What is not given stays as it is.
+    """
+    lead = Lead.objects.filter(pk=lead_id).values("contact_id", "company_id").first()
+    if lead is None:
+        return
+    times = {
+        "created_at": created_at,
+        "classified_at": classified_at,
+        "practice_notified_at": notified_at,
+        "reviewed_at": reviewed_at,
+        "override_at": override_at,
+    }
+    Lead.objects.filter(pk=lead_id).update(**{k: v for k, v in times.items() if v is not None})
+    if created_at is not None:
+        Contact.objects.filter(pk=lead["contact_id"]).update(created_at=created_at)
+        Company.objects.filter(pk=lead["company_id"]).update(created_at=created_at)
+        Consent.objects.filter(lead_id=lead_id).update(created_at=created_at)
+
+
+@transaction.atomic
+def history_backdate(
+    *,
+    events: Iterable[tuple[int, datetime]] = (),
+    activities: Iterable[tuple[int, datetime]] = (),
+) -> None:
+    """Date history entries and activities (by id) when they happened, in two statements:
+    for leads from the past (imports, demo data), as :func:`lead_backdate`."""
+    for model, stamped in ((LeadEvent, events), (Activity, activities)):
+        rows = [model(pk=pk, created_at=at) for pk, at in stamped]
+        if rows:
+            model.objects.bulk_update(rows, ["created_at"])

@@ -22,6 +22,7 @@ from .intake import (
     submission_receipt,
     submission_receive,
     submission_receive_spam,
+    submissions_backdate,
     submissions_purge,
 )
 from .reclassification import ReclassifySummary, leads_reclassify
@@ -62,6 +63,7 @@ __all__ = [
     "submission_receive_spam",
     "submission_send_to_classify",
     "submission_sweep_pending",
+    "submissions_backdate",
     "submissions_purge",
     "submissions_retry_classification",
 ]

@@ -23,7 +23,7 @@ from ..app_settings import app_settings
 from ..consent import WORDINGS
 from ..idempotency import IdempotencyKey, IdempotencyKeyReused, for_request, remembered_since
 from ..intake import clean_answers, honeypot_filled
-from ..models import Questionnaire, Submission
+from ..models import Classification, Questionnaire, Submission
 from ..selectors import (
     submission_by_idempotency_key,
 )
@@ -309,3 +309,13 @@ def submission_intake(
             return IntakeResult(key_reused=True)
         submission, created = receive(idempotency=None)
     return IntakeResult(submission=submission, created=created)
+
+
+@transaction.atomic
+def submissions_backdate(*, lead_id: int, created_at: datetime, classified_at: datetime) -> None:
+    """Move a lead's submissions and their classifications back in time, with the lead
+    (``crm.services.lead_backdate``): for leads from the past (imports, demo data)."""
+    Submission.objects.filter(lead_id=lead_id).update(
+        created_at=created_at, classified_at=classified_at
+    )
+    Classification.objects.filter(submission__lead_id=lead_id).update(created_at=classified_at)

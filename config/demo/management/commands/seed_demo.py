@@ -28,20 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from tqdm import tqdm
 
-from crm import services as crm_services
-from crm.models import (
-    OPEN_STAGES,
-    Activity,
-    Company,
-    Consent,
-    Contact,
-    Lead,
-    LeadEvent,
-    Recommendation,
-    Stage,
-)
-from qualification import services
-from qualification.demo import (
+from config.demo.prospects import (
     DEMO_STAFF,
     DISQUALIFIED_REASONS,
     FOLLOW_UPS,
@@ -59,8 +46,19 @@ from qualification.demo import (
     stages_plan,
     working_hours,
 )
+from crm import services as crm_services
+from crm.models import (
+    OPEN_STAGES,
+    Activity,
+    Contact,
+    Lead,
+    LeadEvent,
+    Recommendation,
+    Stage,
+)
+from qualification import services
 from qualification.intake import validate_answers
-from qualification.models import Classification, Questionnaire, Submission
+from qualification.models import Questionnaire, Submission
 from qualification.selectors import questionnaire_current, ruleset_get_current
 
 #: Leads stored per transaction: fewer commits, yet the web and the worker can write between.
@@ -253,8 +251,10 @@ class Seeder:
         for prospect in prospects:
             lead_ids.append(self.seed_lead(prospect, events, activities))
             on_lead()
-        LeadEvent.objects.bulk_update(events, ["created_at"])
-        Activity.objects.bulk_update(activities, ["created_at"])
+        crm_services.history_backdate(
+            events=[(event.pk, event.created_at) for event in events],
+            activities=[(activity.pk, activity.created_at) for activity in activities],
+        )
         return lead_ids
 
     def prospect(self) -> Prospect:
@@ -298,7 +298,7 @@ class Seeder:
         lead_id = services.submission_file_lead(submission_id=submission.pk)
         # Demo leads are not news: mark them announced, so that classifying them
         # e-mails nobody (and tries no broker for it).
-        Lead.objects.filter(pk=lead_id).update(practice_notified_at=now)
+        crm_services.lead_backdate(lead_id=lead_id, notified_at=now)
         services.submission_classify(submission_id=submission.pk)
         lead = Lead.objects.select_related("contact").get(pk=lead_id)
 
@@ -414,20 +414,17 @@ class Seeder:
         """Move the lead's rows back to when its story happened.
 
         Demo data only: the services stamp everything "now", and a pipeline spread over
-        weeks is what the demo is for, so these queryset updates rewrite the times after
+        weeks is what the demo is for, so the backdating services rewrite the times after
         the fact (never do this to real leads).
         """
-        Lead.objects.filter(pk=lead.pk).update(
+        crm_services.lead_backdate(
+            lead_id=lead.pk,
             created_at=created_at,
             classified_at=classified_at,
-            practice_notified_at=classified_at,
+            notified_at=classified_at,
             reviewed_at=reviewed_at,
             override_at=override_at,
         )
-        Contact.objects.filter(pk=lead.contact_id).update(created_at=created_at)
-        Company.objects.filter(pk=lead.company_id).update(created_at=created_at)
-        Consent.objects.filter(lead_id=lead.pk).update(created_at=created_at)
-        Submission.objects.filter(lead_id=lead.pk).update(
-            created_at=created_at, classified_at=classified_at
+        services.submissions_backdate(
+            lead_id=lead.pk, created_at=created_at, classified_at=classified_at
         )
-        Classification.objects.filter(submission__lead_id=lead.pk).update(created_at=classified_at)

@@ -13,8 +13,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
 
+from config.demo.prospects import ARCHETYPES, DEMO_STAFF, archetype_answers
 from crm.models import OPEN_STAGES, Activity, Consent, Contact, Lead, LeadEvent, Stage
-from qualification.demo import ARCHETYPES, DEMO_STAFF, archetype_answers
 from qualification.intake import validate_answers
 from qualification.models import Classification, Submission
 from qualification.selectors import questionnaire_current, ruleset_compiled, ruleset_get_current
