@@ -64,10 +64,15 @@ def page_size(request, default: int) -> int:
 
 
 class LeadChangeList(ChangeList):
-    """The admin's ChangeList with ``?page_size=`` (up to 500 leads a page)."""
+    """The admin's ChangeList with ``?page_size=`` (up to 500 leads a page).
+
+    No positional argument of ChangeList is touched: it pages in ``get_results`` by its
+    ``list_per_page``, so the size asked for is set there, and ``page_size`` is kept out
+    of the filters. ``test_lead_list_pages_by_the_size_asked_for`` fails if Django pages
+    elsewhere or reads its filters another way.
+    """
 
     def get_results(self, request):
-        # ChangeList pages its results here, by its list_per_page: the size asked for.
         self.list_per_page = page_size(request, default=self.list_per_page)
         super().get_results(request)
         self.page_size_links = [
