@@ -7,12 +7,18 @@ the lead list for 100 and 500 leads a page, plus a few filtered views, the
 dashboard and the staff API for comparison. Target: under 300 ms, and the same
 number of queries whatever the page size.
 
+The lead list is also measured with its rows built once per column
+(``crm/admin/fast_rows.py``, what staff get) and with Django's own ``result_list``
+(``items_for_result``, cell by cell), the two in alternating requests of the same run,
+so that the figure justifying that module is always printed beside the one it replaces.
+
     /work/main/.venv/bin/python -m bench.bench_admin [--leads 100000] [--repeat 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -149,6 +155,30 @@ def measure(client, url: str, repeat: int) -> tuple[float, float, int, int]:
     return statistics.median(timings), min(timings), len(queries), response.status_code
 
 
+def measure_rows(client, url: str, repeat: int) -> tuple[float, float]:
+    """Median server time (ms) of ``url`` with the fast rows and with Django's, alternating."""
+    fast, django = [], []
+    client.get(url)
+    with djangos_rows():
+        client.get(url)  # warm-up of Django's own template
+    for _ in range(repeat):
+        for timings, variant in ((fast, contextlib.nullcontext()), (django, djangos_rows())):
+            with variant:
+                started = time.perf_counter()
+                client.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(fast), statistics.median(django)
+
+
+def djangos_rows():
+    """The lead list rendered by Django's own ``{% result_list %}``, not ``fast_rows``."""
+    from unittest import mock
+
+    from crm.admin import LeadAdmin
+
+    return mock.patch.object(LeadAdmin, "change_list_template", "admin/change_list.html")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=100_000)
@@ -190,6 +220,17 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = (median, queries)
             print(f"{name:<38} {median:>10.1f} {fastest:>8.1f} {queries:>8}  {status}")
 
+        print(
+            "\nlead list rows: fast_rows against Django's own, requests alternating "
+            "(so both see the same load)"
+        )
+        print(f"{'page size':<10} {'fast ms':>8} {'Django ms':>10} {'ratio':>6}")
+        row_times = {}
+        for size in (100, 500):
+            url = f"/admin/crm/lead/?page_size={size}"
+            fast_ms, django_ms = row_times[size] = measure_rows(client, url, args.repeat)
+            print(f"{size:<10} {fast_ms:>8.1f} {django_ms:>10.1f} {django_ms / fast_ms:>6.1f}")
+
         small, large = results["lead list, 100 a page"], results["lead list, 500 a page"]
         constant = small[1] == large[1]
         fast = max(small[0], large[0]) < TARGET_MS
@@ -197,6 +238,11 @@ def main(argv: list[str] | None = None) -> int:
             f"\nlead list target: < {TARGET_MS} ms and constant queries -> "
             f"{'met' if fast and constant else 'NOT met'} "
             f"({small[0]:.0f} / {large[0]:.0f} ms, {small[1]} / {large[1]} queries)"
+        )
+        print(
+            "Django's rows at 500 a page: "
+            f"{'under' if row_times[500][1] < TARGET_MS else 'OVER'} the target "
+            f"({row_times[500][1]:.0f} ms)"
         )
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"(load average {load:.1f} on {os.cpu_count()} CPUs while measuring)")

@@ -1,0 +1,35 @@
+"""The staff's screens, one module per thing they work on.
+
+Every change goes through ``crm.services``; the admin only validates and presents.
+
+- ``leads.py``: the lead list and page (``LeadAdmin``), with its parts beside it:
+  ``lead_list.py`` (paging, columns), ``fast_rows.py`` (the rows' HTML),
+  ``lead_filters.py``, ``lead_actions.py``, ``lead_export.py`` (CSV),
+  ``lead_page.py`` (inlines, panels), ``lead_decisions.py`` (review, proposed changes);
+- ``contacts.py``, ``companies.py``, ``consents.py``, ``activities.py``;
+- ``staff.py``: staff profiles, "Language of my e-mails" and "My API token".
+
+The dashboard (``crm.dashboard``) sits on the admin's index page, unless the host chose
+its own index.
+"""
+
+from django.contrib import admin
+
+from .activities import ActivityAdmin
+from .companies import CompanyAdmin
+from .consents import ConsentAdmin
+from .contacts import ContactAdmin
+from .leads import LeadAdmin
+from .staff import StaffProfileAdmin
+
+if admin.site.index_template is None:
+    admin.site.index_template = "crm/admin/index.html"
+
+__all__ = [
+    "ActivityAdmin",
+    "CompanyAdmin",
+    "ConsentAdmin",
+    "ContactAdmin",
+    "LeadAdmin",
+    "StaffProfileAdmin",
+]

@@ -1,0 +1,29 @@
+"""Consents: evidence of what each prospect agreed to, and when; shown, never edited."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from ..models import Consent
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = ["contact", "purpose", "granted", "wording_version", "language", "created_at"]
+    list_filter = ["purpose", "granted", "language"]
+    list_select_related = ["contact"]
+    search_fields = ["contact__email"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.opts.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Evidence of consent is kept as given (CASL, Law 25).
+        return False
