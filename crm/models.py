@@ -21,6 +21,7 @@ from .choices import (
 )
 
 __all__ = [
+    "staff_link",
     "CLOSED_STAGES",
     "OPEN_STAGES",
     "Activity",
@@ -39,6 +40,18 @@ __all__ = [
     "Stage",
     "TimeStampedModel",
 ]
+
+
+def staff_link(verbose_name, *, related_name: str = "+") -> models.ForeignKey:
+    """A staff member who did or owns something: kept as null when the account goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+    )
 
 
 class TimeStampedModel(models.Model):
@@ -115,14 +128,7 @@ class Lead(TimeStampedModel):
     stage = models.CharField(
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.NEW, db_index=True
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="owned_leads",
-    )
+    owner = staff_link(_("owner"), related_name="owned_leads")
     next_follow_up_at = models.DateTimeField(
         _("next follow-up"), null=True, blank=True, db_index=True
     )
@@ -168,28 +174,14 @@ class Lead(TimeStampedModel):
 
     # A person's look at the recommendation (Québec's Law 25: automated decisions
     # can be reviewed by a person).
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reviewed by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    reviewed_by = staff_link(_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
     override_recommendation = models.CharField(
         _("override"), max_length=20, choices=Recommendation.choices, blank=True
     )
     override_reason = models.TextField(_("override reason"), blank=True)
-    override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("overridden by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    override_by = staff_link(_("overridden by"))
     override_at = models.DateTimeField(_("overridden"), null=True, blank=True)
 
     # When the practice was told about this promising new lead (sent once per lead).
@@ -275,14 +267,7 @@ class LeadEvent(TimeStampedModel):
     from_value = models.CharField(_("from"), max_length=200, blank=True)
     to_value = models.CharField(_("to"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    by = staff_link(_("by"))
 
     class Meta:
         verbose_name = _("lead event")
@@ -307,14 +292,7 @@ class Activity(TimeStampedModel):
     body = models.TextField(_("details"), blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="activities",
-    )
+    owner = staff_link(_("owner"), related_name="activities")
 
     class Meta:
         verbose_name = _("activity")
@@ -416,14 +394,7 @@ class ProposedChange(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = staff_link(_("decided by"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:

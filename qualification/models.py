@@ -2,14 +2,13 @@
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from crm.choices import Alternative, FitGrade, Language, Recommendation
-from crm.models import Lead, TimeStampedModel
+from crm.models import Lead, TimeStampedModel, staff_link
 from crm.results import QualificationResult
 
 
@@ -119,14 +118,7 @@ class Ruleset(TimeStampedModel):
     weights = models.JSONField(_("weights"))
     notes = models.TextField(_("notes"), blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = staff_link(_("created by"))
 
     class Meta:
         verbose_name = _("ruleset")
