@@ -152,8 +152,13 @@ def test_a_worker_killed_mid_queue_loses_nothing_and_a_new_worker_finishes(
         Submission.objects.filter(status=Submission.Status.PENDING).values_list("pk", flat=True)
     )
     assert pending, "the worker finished before it could be killed"
-    # Acknowledged only once done (acks_late): what the dead worker held is still in Redis.
-    assert pending <= ids_held_by_redis(redis_up.url)
+    # Acknowledged only once done (acks_late): what the dead worker held is still in Redis,
+    # but for the messages it was taking at that very moment: kombu's Redis transport
+    # pops a message, then notes it as unacknowledged, in two steps. A kill between them
+    # drops it from Redis (at most one per pool process, prefetch 1); the periodic sweep
+    # sends those again, as below.
+    in_the_gap = pending - ids_held_by_redis(redis_up.url)
+    assert len(in_the_gap) <= 2, in_the_gap
 
     worker_factory(concurrency=2)
     # The queue drains; what the dead worker held stays unacknowledged in Redis until
