@@ -142,6 +142,7 @@ class ProposedChangesForm(forms.Form):
                     (self.LATER, _("Decide later")),
                 ],
                 initial=self.LATER,
+                required=False,
                 widget=forms.RadioSelect,
             )
 

@@ -26,6 +26,19 @@ class DuplicateKey(ValueError):
     pass
 
 
+class NumberOutOfRange(ValueError):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number as a float, refused when it overflows (``1e400`` would be ``inf``,
+    which no JSON column can store)."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise NumberOutOfRange(text)
+    return value
+
+
 def _no_duplicates(pairs):
     result = {}
     for key, value in pairs:
@@ -46,12 +59,18 @@ class StrictJSONParser(JSONParser):
             data = json.load(
                 decoded,
                 object_pairs_hook=_no_duplicates,
+                parse_float=_finite_float,
                 parse_constant=json.strict_constant if self.strict else None,
             )
         except DuplicateKey as exc:
             shown = text.repaired(str(exc.args[0]))[:40]
             raise ParseError(
                 _("JSON parse error - the key “%(key)s” appears more than once.") % {"key": shown}
+            ) from exc
+        except NumberOutOfRange as exc:
+            raise ParseError(
+                _("JSON parse error - the number %(number)s is too large.")
+                % {"number": str(exc.args[0])[:40]}
             ) from exc
         except RecursionError as exc:
             raise ParseError(_("JSON parse error - the body is nested too deeply.")) from exc

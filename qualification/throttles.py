@@ -11,6 +11,7 @@ import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from .app_settings import app_settings
@@ -41,6 +42,14 @@ class SubmissionRateThrottle(BaseThrottle):
 
     def __init__(self):
         self.retry_after: float | None = None
+
+    def get_ident(self, request) -> str:
+        """DRF's client identity, except that with ``NUM_PROXIES`` unset (DRF's default,
+        ``None``) the connecting address counts, not ``X-Forwarded-For`` as sent: a
+        client must not choose who it is. Behind proxies the host sets ``NUM_PROXIES``."""
+        if api_settings.NUM_PROXIES is None:
+            return request.META.get("REMOTE_ADDR") or ""
+        return super().get_ident(request)
 
     def allow_request(self, request, view) -> bool:
         allowance, window = parse_rate(app_settings.SUBMISSION_RATE)

@@ -9,8 +9,18 @@ from ..models import Consent
 
 @admin.register(Consent)
 class ConsentAdmin(admin.ModelAdmin):
-    list_display = ["contact", "purpose", "granted", "wording_version", "language", "created_at"]
-    list_filter = ["purpose", "granted", "language"]
+    list_display = [
+        "contact",
+        "purpose",
+        "granted",
+        "confirmed_at",
+        "wording_version",
+        "language",
+        "created_at",
+    ]
+    # "Confirmed: no" are given in a later post for a known address: evidence only, they
+    # do not count (crm.selectors.consent_in_force).
+    list_filter = ["purpose", "granted", ("confirmed_at", admin.EmptyFieldListFilter), "language"]
     list_select_related = ["contact"]
     search_fields = ["contact__email"]
     show_full_result_count = False

@@ -35,7 +35,7 @@ class ContactLeadInline(ReadOnlyInline):
 
 class ContactConsentInline(ReadOnlyInline):
     model = Consent
-    fields = ["purpose", "granted", "wording_version", "language", "created_at"]
+    fields = ["purpose", "granted", "confirmed_at", "wording_version", "language", "created_at"]
     readonly_fields = fields
     show_change_link = False
 

@@ -7,7 +7,7 @@ changes page (accept or reject, field by field, what a later post gave different
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -45,9 +45,14 @@ class LeadDecisionViews:
         changes = selectors.lead_pending_changes(lead_id=lead.pk)
         form = ProposedChangesForm(request.POST or None, changes=changes)
         if request.method == "POST" and form.is_valid():
-            accepted, rejected = services.proposed_changes_decide(
-                lead=lead, accept=form.accepted(), reject=form.rejected(), by=request.user
-            )
+            try:
+                accepted, rejected = services.proposed_changes_decide(
+                    lead=lead, accept=form.accepted(), reject=form.rejected(), by=request.user
+                )
+            except (PermissionDenied, ValidationError) as refusal:
+                message = getattr(refusal, "messages", None) or [str(refusal)]
+                self.message_user(request, " ".join(message), messages.ERROR)
+                return HttpResponseRedirect(request.path)
             self.message_user(
                 request,
                 gettext("%(accepted)d change(s) accepted, %(rejected)d rejected.")

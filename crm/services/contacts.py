@@ -79,9 +79,10 @@ def consents_record(
     each purpose to its ``granted``, ``wording_version`` and ``wording`` (as shown).
 
     ``confirmed=False`` for consents that may not count yet: given in a post for an
-    address already known, which proves nothing about who sent it. They are kept as
-    evidence with no ``confirmed_at`` and change nothing in force
-    (:func:`crm.selectors.consent_in_force`).
+    address already known, which proves nothing about who sent it. A grant is then kept
+    as evidence with no ``confirmed_at`` and changes nothing in force
+    (:func:`crm.selectors.consent_in_force`); a refusal counts at once (CASL: a
+    withdrawal is honoured; turning a consent off can wrong nobody).
     """
     at = given_at or timezone.now()
     return Consent.objects.bulk_create(
@@ -98,7 +99,8 @@ def consents_record(
             ip_address=ip_address,
             user_agent=user_agent[:300],
             source=source[:300],
-            confirmed_at=at if confirmed else None,
+            # A refusal counts at once, whoever sent it: never contacting someone is safe.
+            confirmed_at=at if confirmed or not consent["granted"] else None,
         )
         for purpose, consent in given.items()
     )

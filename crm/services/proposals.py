@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -106,6 +107,14 @@ def _shown(value: Any) -> str:
     return str(value or "")[:200]
 
 
+#: What accepting a proposed change needs, by the part it changes.
+_PERMISSION_TO_APPLY = {
+    "contact": "crm.change_contact",
+    "company": "crm.change_company",
+    "lead": "crm.change_lead",
+}
+
+
 @transaction.atomic
 def proposed_changes_decide(
     *,
@@ -117,7 +126,10 @@ def proposed_changes_decide(
     """Accept (apply) or reject a lead's pending proposed changes, by id; the history
     records each decision with who made it. Accepting the answers puts them on the lead
     and asks the app that proposed them (``crm.signals.lead_answers_adopted``) to bring
-    their result too. Ids that are not pending proposals of this lead are ignored.
+    their result too. Accepting needs the permission to change what it changes
+    (``crm.change_contact``, ``crm.change_company`` or ``crm.change_lead``; else
+    ``PermissionDenied`` and nothing is decided); an invalid value raises Django's
+    ``ValidationError``. Ids that are not pending proposals of this lead are ignored.
     Returns ``(accepted, rejected)``.
     """
     accept, reject = set(accept), set(reject) - set(accept)
@@ -131,6 +143,13 @@ def proposed_changes_decide(
         .filter(lead=lead, status=ProposedChange.Status.PENDING, pk__in=accept | reject)
         .order_by("pk")
     )
+    for change in changes:
+        needed = _PERMISSION_TO_APPLY[change.field.partition(".")[0]]
+        if change.pk in accept and not by.has_perm(needed):
+            raise PermissionDenied(
+                _("You may not change the %(field)s (it needs %(permission)s).")
+                % {"field": change.get_field_display(), "permission": needed}
+            )
     now = timezone.now()
     counts = [0, 0]
     for change in changes:

@@ -17,7 +17,7 @@ from django.db import (
 )
 from django.utils import timezone
 
-from crm.text import cleaned, without_control_characters
+from crm.text import cleaned, repaired, without_control_characters
 
 from ..app_settings import app_settings
 from ..consent import WORDINGS
@@ -128,7 +128,7 @@ def submission_receive(
             }
             for purpose, wording in WORDINGS.items()
         },
-        "consent_source": consent_source[:300],
+        "consent_source": without_control_characters(repaired(consent_source))[:300],
         "source": {
             key: source.get(key, "")
             for key in ("utm_source", "utm_medium", "utm_campaign", "referrer")
@@ -150,7 +150,7 @@ def submission_receive(
             created_at=now,
             updated_at=now,
             ip_address=ip_address,
-            user_agent=user_agent[:300],
+            user_agent=without_control_characters(user_agent, allowed=frozenset())[:300],
         )
         _take_key(submission, idempotency)
         with transaction.atomic():

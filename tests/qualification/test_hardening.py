@@ -247,3 +247,25 @@ def test_without_proxies_a_forged_forwarded_address_is_ignored(client, no_send, 
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
     post(client, submission_payload(), REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="1.2.3.4")
     assert Submission.objects.get().ip_address == "198.51.100.4"
+
+
+def test_without_num_proxies_a_forwarded_address_is_never_trusted(client, no_send, settings):
+    # DRF's default (None) would take X-Forwarded-For as sent: a client would choose its
+    # own rate-limit count, idempotency scope and consent evidence.
+    settings.REST_FRAMEWORK = {
+        key: value for key, value in settings.REST_FRAMEWORK.items() if key != "NUM_PROXIES"
+    }
+    post(client, submission_payload(), REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert Submission.objects.get().ip_address == "198.51.100.4"
+
+
+def test_control_characters_in_request_headers_are_not_kept(client, no_send):
+    post(
+        client,
+        submission_payload(),
+        HTTP_USER_AGENT="Bot\x07\x1b[0m",
+        HTTP_REFERER="https://x\x01.ca",
+    )
+    submission = Submission.objects.get()
+    assert submission.user_agent == "Bot[0m"
+    assert "\x01" not in submission.details["consent_source"]

@@ -228,6 +228,15 @@ API_CASES = [
     pytest.param(Post(with_answers(context="bell\x07")), 400, id="control-char-in-free-text"),
     pytest.param(Post(with_answers(context="esc\x1b[31m")), 400, id="escape-in-free-text"),
     pytest.param(Post(with_answers(context="c1\x85")), 400, id="c1-control-in-free-text"),
+    # Numbers no JSON column can store (1e400 reads as infinity).
+    pytest.param(
+        Post(json.dumps(submission_payload())[:-1] + ', "fax": 1e400}'), 400, id="huge-number"
+    ),
+    pytest.param(
+        Post(json.dumps(submission_payload(source={}))[:-2] + '"utm_term": -1e999}}'),
+        400,
+        id="huge-number-in-an-ignored-tracking-key",
+    ),
     # Loose values are not consent (issue 10, item 7): JSON true, nothing else.
     *[
         pytest.param(

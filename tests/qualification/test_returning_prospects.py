@@ -308,3 +308,44 @@ def test_a_staff_member_who_may_not_change_leads_cannot_decide(client, known):
     )
     assert response.status_code in (302, 403, 404)
     assert Contact.objects.get().first_name == "Josée"
+
+
+def test_a_refusal_in_a_later_post_counts_at_once(no_send):
+    classify({**FIRST, "consent": {"contact": True, "marketing": True}})
+    lead = Lead.objects.get()
+    classify({**FIRST, "consent": {"contact": True, "marketing": False}})
+    in_force = crm_selectors.consent_in_force(contact_id=lead.contact_id, purpose="marketing")
+    # Turning a consent off wrongs nobody: the withdrawal is honoured (CASL).
+    assert in_force.granted is False
+
+
+def test_accepting_a_contact_detail_needs_the_permission_to_change_contacts(known):
+    _first, lead, _owner = known
+    classify(HOSTILE)
+    reviewer = UserFactory(username="emily", roles=["Reviewer"])
+    assert reviewer.has_perm("crm.change_lead") and not reviewer.has_perm("crm.change_contact")
+    phone = ProposedChange.objects.get(lead=lead, field="contact.phone")
+    answers = ProposedChange.objects.get(lead=lead, field="lead.answers")
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        crm_services.proposed_changes_decide(lead=lead, accept=[phone.pk, answers.pk], by=reviewer)
+    assert Contact.objects.get().phone == "514 555-0199"
+    assert ProposedChange.objects.filter(status="pending").count() == 8
+    # What the reviewer may change, they may accept.
+    crm_services.proposed_changes_decide(lead=lead, accept=[answers.pk], by=reviewer)
+    answers.refresh_from_db()
+    assert answers.status == "accepted"
+
+
+def test_the_admin_says_so_when_a_decision_is_not_allowed(client, known):
+    _first, lead, _owner = known
+    classify(HOSTILE)
+    reviewer = UserFactory(username="emily", roles=["Reviewer"])
+    client.force_login(reviewer)
+    phone = ProposedChange.objects.get(lead=lead, field="contact.phone")
+    url = reverse("admin:crm_lead_proposed_changes", args=[lead.pk])
+    response = client.post(url, {f"change_{phone.pk}": "accept"}, follow=True)
+    assert response.status_code == 200
+    assert "crm.change_contact" in response.content.decode()
+    assert Contact.objects.get().phone == "514 555-0199"

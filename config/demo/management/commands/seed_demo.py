@@ -1,6 +1,6 @@
 """Fill a development database with demo leads, through the real intake and rules.
 
-Each demo prospect (``qualification.demo``) is stored by ``submission_receive`` as if
+Each demo prospect (``config.demo.prospects``) is stored by ``submission_receive`` as if
 it had posted the form or the API, classified here by ``submission_classify`` (the
 worker may not be up yet), then moved along the pipeline by the crm services: assigned,
 reviewed or overridden, moved from stage to stage, with activities done and to do.
