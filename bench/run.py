@@ -384,7 +384,33 @@ writer lock.
 
 **Follow-up lead list.** Server time of one request in process: the queries (a fixed
 number whatever the page size) and rendering the rows; the larger pages and the
-overdue filter over 100,000 leads cost the most.
+overdue filter over 100,000 leads cost the most. With Django's own `result_list`,
+the rows are most of a page of 500: it looks up each column's field, classes and link
+again for every cell, resolves each row's link to keep the list's filters, and renders
+the checkbox widget's template for every row, which takes the page to 367 ms, over the
+300 ms target. `crm/admin/fast_rows.py` decides each column once a page and builds the
+link once (148 ms in the same run); it copies Django's markup, so
+`tests/crm/test_admin_fast_rows.py` compares its cells with Django's.
+
+**Framework internals kept, each for its figure.** Three places reach into a
+framework for speed, each in one module that says what it depends on, with a test that
+fails when the framework changes under it:
+- `qualification/publish.py` (Celery's message built and pushed with one LPUSH): 0.25 ms
+  a post against 0.54 ms for `send_task` (`python -m bench.profile_intake`, same run as
+  below); `tests/integration/test_publish.py` compares its message with `send_task`'s
+  and has a real worker run it.
+- `qualification/fast_validation.py` (one DRF serializer per thread, reset between
+  posts): 0.19 ms a post against 0.51 ms for a new serializer, on a post of 2.81 ms in
+  all (`python -m bench.profile_intake --posts 400`, 2026-12-01, this machine);
+  `tests/qualification/test_intake_validation.py` compares it with a new serializer and
+  checks that nothing stays in the thread.
+- `crm/admin/fast_rows.py` (the lead list's rows): 148 ms against 367 ms for Django's
+  own rows at 500 a page (section 4); `tests/crm/test_admin_fast_rows.py` compares every
+  cell with Django's.
+
+The raw SQL of the bulk re-scoring (`crm/services/qualification.py`,
+`qualification/services/reclassification.py`) has no same-run comparison with the ORM
+here yet (issue 11 keeps it open).
 """
 
 

@@ -22,6 +22,7 @@ from crm.parsers import StrictJSONParser
 
 from . import selectors, services
 from .app_settings import app_settings
+from .fast_validation import submission_validate
 from .intake import submission_language
 from .models import Submission
 from .serializers import (
@@ -29,7 +30,6 @@ from .serializers import (
     SubmissionInSerializer,
     SubmissionReceiptSerializer,
     SubmissionStatusSerializer,
-    submission_validate,
 )
 from .throttles import SubmissionRateThrottle, client_address, client_ip
 

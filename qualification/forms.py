@@ -17,9 +17,9 @@ from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
 
 from . import consent
+from .fast_validation import submission_validate
 from .intake import HONEYPOT_FIELD, honeypot_filled
 from .models import Question, Questionnaire
-from .serializers import submission_validate
 
 SECTION_TITLES = {
     "need": _("Your needs"),

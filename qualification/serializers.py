@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -261,47 +259,6 @@ class SubmissionInSerializer(StrictSerializer):
         if isinstance(data, Mapping):
             data = {**data, **{key: {} for key in _NESTED if data.get(key) is None}}
         return super().to_internal_value(data)
-
-
-_per_thread = threading.local()
-
-
-def submission_validate(
-    data: Any, *, questionnaire: Questionnaire
-) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """Check a posted submission: ``(validated data, {})``, or ``(None, field errors)``.
-
-    What ``SubmissionInSerializer(data=..., context=...).is_valid()`` does, with one
-    serializer per thread used again and again: DRF builds a serializer's fields (here
-    five nested serializers and twenty fields) by deep-copying them for every new
-    instance, which was a third of a public post's validation time. A used serializer
-    is reset to a new one's state (its data, context, errors and results, the
-    attributes DRF's ``BaseSerializer`` keeps them in); its fields keep no state of
-    their own from one validation to the next but the wording of a few messages.
-    """
-    context = {"questionnaire": questionnaire}
-    # One per language too: DRF words some messages once, in the language active the
-    # first time they are shown (the length limits' ``lazy_format``), and keeps them.
-    serializers_here = _per_thread.__dict__.setdefault("submission", {})
-    language = translation.get_language()
-    serializer = serializers_here.get(language)
-    if serializer is None:
-        serializer = serializers_here[language] = SubmissionInSerializer(data=data, context=context)
-    else:
-        serializer.initial_data = data
-        serializer._context = context
-        for name in ("_validated_data", "_errors", "_data"):
-            serializer.__dict__.pop(name, None)
-    try:
-        if serializer.is_valid():
-            return serializer.validated_data, {}
-        return None, serializer.errors
-    finally:
-        # Keep no prospect's data in the thread between posts.
-        serializer.initial_data = None
-        serializer._kwargs.pop("data", None)
-        for name in ("_validated_data", "_errors", "_data"):
-            serializer.__dict__.pop(name, None)
 
 
 class SubmissionReceiptSerializer(serializers.Serializer):

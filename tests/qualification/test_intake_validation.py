@@ -186,11 +186,12 @@ def test_submission_language_is_the_asked_one_else_the_fallback_else_french(
     assert submission_language(requested, fallback) == language
 
 
-# --- the reused serializer (qualification.serializers.submission_validate) -------------
+# --- the reused serializer (qualification.fast_validation.submission_validate) ----------
 
 
 def test_the_reused_serializer_carries_nothing_from_one_validation_to_the_next(questionnaire):
-    from qualification.serializers import SubmissionInSerializer, submission_validate
+    from qualification.fast_validation import submission_validate
+    from qualification.serializers import SubmissionInSerializer
 
     bad = submission_payload(contact={"first_name": "", "email": "nope"})
     good = submission_payload()
@@ -212,7 +213,7 @@ def test_the_reused_serializer_carries_nothing_from_one_validation_to_the_next(q
 def test_the_reused_serializer_checks_answers_against_the_questionnaire_it_is_given(
     questionnaire,
 ):
-    from qualification.serializers import submission_validate
+    from qualification.fast_validation import submission_validate
 
     class Empty:  # a questionnaire without questions: every answer key is unknown
         class questions:  # noqa: N801
@@ -226,7 +227,7 @@ def test_the_reused_serializer_checks_answers_against_the_questionnaire_it_is_gi
 
 
 def test_the_reused_serializer_words_each_error_in_the_language_of_each_post(questionnaire):
-    from qualification.serializers import submission_validate
+    from qualification.fast_validation import submission_validate
 
     too_long = submission_payload(contact={"first_name": "x" * 101, "email": "a@example.com"})
     messages = {}
@@ -238,3 +239,18 @@ def test_the_reused_serializer_words_each_error_in_the_language_of_each_post(que
         "fr": {"Assurez-vous que ce champ comporte au plus 100\xa0caractères."},
         "en": {"Ensure this field has no more than 100 characters."},
     }
+
+
+def test_the_reused_serializer_keeps_no_prospects_data_in_the_thread(questionnaire):
+    from qualification import fast_validation
+
+    payload = submission_payload()
+    data, _ = fast_validation.submission_validate(payload, questionnaire=questionnaire)
+    assert data is not None
+    for serializer in fast_validation._per_thread.submission.values():
+        assert serializer.initial_data is None
+        assert "data" not in serializer._kwargs
+        # What DRF caches a validation in (BaseSerializer): gone until the next post.
+        for name in ("_validated_data", "_errors", "_data"):
+            assert name not in serializer.__dict__
+        assert payload["contact"]["email"] not in repr(vars(serializer))
