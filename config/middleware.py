@@ -20,9 +20,9 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from rest_framework.renderers import BrowsableAPIRenderer
-from rest_framework.throttling import BaseThrottle
 
 from config.database import is_database_busy
+from qualification.throttles import client_address as submission_client_address
 from qualification.throttles import parse_rate
 
 logger = logging.getLogger(__name__)
@@ -39,10 +39,11 @@ def client_address(request) -> str | None:
     ``REST_FRAMEWORK["NUM_PROXIES"]`` (``DJANGO_NUM_PROXIES``) trusted proxies in front:
     with 0, ``REMOTE_ADDR`` (an ``X-Forwarded-For`` header is ignored, whoever sent it);
     with N, the Nth address from the right of ``X-Forwarded-For``, the one the outermost
-    trusted proxy saw connect. Delegates to DRF so that the public submissions' throttle
-    and the admin login limit can never disagree about who a client is.
+    trusted proxy saw connect; unset (DRF's ``None``), ``REMOTE_ADDR`` too. Delegates to
+    the public submissions' throttle so that it and the admin login limit can never
+    disagree about who a client is.
     """
-    return BaseThrottle().get_ident(request) or None
+    return submission_client_address(request) or None
 
 
 class AdminLoginRateLimitMiddleware:

@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from .app_settings import app_settings
 
@@ -106,13 +108,13 @@ text.expected = "text"
 
 
 def email_or_empty(value) -> bool:
-    from django.core.validators import validate_email
-
+    if not isinstance(value, str):
+        return False
     if value == "":
         return True
     try:
         validate_email(value)
-    except Exception:
+    except ValidationError:
         return False
     return True
 

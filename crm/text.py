@@ -34,6 +34,8 @@ def unstorable(value: str) -> bool:
 def has_control_characters(value: str, *, allowed: frozenset[str] = TEXT_WHITESPACE) -> bool:
     """Whether ``value`` holds a control character (Unicode category Cc) or a surrogate,
     other than those ``allowed`` (by default tab, line feed and carriage return)."""
+    if value.isprintable():  # the common case, in C: no Cc or Cs character at all
+        return False
     return any(
         (unicodedata.category(char) in ("Cc", "Cs")) and char not in allowed for char in value
     )
