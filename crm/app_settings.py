@@ -1,46 +1,40 @@
-"""The crm app's own settings, with defaults, read when used (django-allauth style)."""
+"""The crm app's own settings, ``CRM_<NAME>`` in the host's settings (see ``crm.conf``)."""
 
 from django.conf import settings
 
+from .conf import AppSettings, Setting, email_or_empty, one_of, text, whole_number
 
-class AppSettings:
+
+class CrmSettings(AppSettings):
     prefix = "CRM_"
 
-    def _get(self, name, default):
-        return getattr(settings, self.prefix + name, default)
-
-    @property
-    def PRACTICE_EMAIL(self) -> str:
-        """Where new-lead notifications go."""
-        return self._get("PRACTICE_EMAIL", "")
-
-    @property
-    def NOTIFY_FIT_SCORE_AT_LEAST(self) -> int:
-        """A new lead at or above this fit score is announced to the practice."""
-        return self._get("NOTIFY_FIT_SCORE_AT_LEAST", 70)
-
-    @property
-    def PRACTICE_LANGUAGE(self) -> str:
-        """The language of the new-lead notifications (the site's language by default)."""
-        return self._get("PRACTICE_LANGUAGE", settings.LANGUAGE_CODE[:2])
-
-    @property
-    def SITE_URL(self) -> str:
-        """Prefix of the admin links in e-mails, e.g. ``https://leads.example.com``.
-
-        Empty (the default) leaves the links relative to the site.
-        """
-        return self._get("SITE_URL", "")
-
-    @property
-    def LIST_COUNT_LIMIT(self) -> int:
-        """The admin's lead list counts matching leads exactly up to this many."""
-        return self._get("LIST_COUNT_LIMIT", 10_000)
-
-    @property
-    def API_TOKEN_MAX_AGE_DAYS(self) -> int:
-        """Days a staff API token works after it is issued; then it must be rotated."""
-        return self._get("API_TOKEN_MAX_AGE_DAYS", 90)
+    PRACTICE_EMAIL = Setting(
+        "", email_or_empty, "Where new-lead notifications go when a lead has no owner."
+    )
+    NOTIFY_FIT_SCORE_AT_LEAST = Setting(
+        70, whole_number(0, 100), "A new lead at or above this fit score is announced."
+    )
+    PRACTICE_LANGUAGE = Setting(
+        lambda: settings.LANGUAGE_CODE[:2],
+        one_of("fr", "en"),
+        "The language of the practice's notifications (the site's language by default).",
+    )
+    SITE_URL = Setting(
+        "",
+        text,  # crm.W001 says when it is not an absolute address outside development
+        "The site's public address, e.g. ``https://leads.example.com``: every link in an "
+        "e-mail starts with it. Empty leaves the links relative to the site.",
+    )
+    LIST_COUNT_LIMIT = Setting(
+        10_000, whole_number(1), "The admin's lead list counts matching leads exactly up to this."
+    )
+    API_TOKEN_MAX_AGE_DAYS = Setting(
+        90,
+        # Up to a century: beyond, the expiry date would not fit in a datetime.
+        whole_number(1, 36_500),
+        "Days a staff API token works after it is issued; then it must be rotated.",
+        check_id="crm.E002",
+    )
 
 
-app_settings = AppSettings()
+app_settings = CrmSettings()
