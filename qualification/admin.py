@@ -151,21 +151,33 @@ class RulesetAdmin(admin.ModelAdmin):
 # --- Submissions: as received, with their classification status ---------------------
 
 
+#: A classification's result, in the order staff read it.
+RESULT_FIELDS = [
+    "recommendation",
+    "alternative",
+    "confidence",
+    "needs_review",
+    "fit_score",
+    "fit_grade",
+]
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """A record kept as it was made: every field shown read-only, none added by hand."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
 class ClassificationInline(admin.TabularInline):
     model = Classification
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = [
-        "ruleset",
-        "recommendation",
-        "alternative",
-        "confidence",
-        "needs_review",
-        "fit_score",
-        "fit_grade",
-        "created_at",
-    ]
+    fields = ["ruleset", *RESULT_FIELDS, "created_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -173,7 +185,7 @@ class ClassificationInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(RecordAdmin):
     class Media:
         css = {"all": ["qualification/admin.css"]}
 
@@ -219,10 +231,6 @@ class SubmissionAdmin(admin.ModelAdmin):
         "ip_address",
         "user_agent",
     ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
     @admin.display(description=_("last error"))
     def last_error_short(self, obj: Submission) -> str:
@@ -297,7 +305,7 @@ class RulesetVersionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Classification)
-class ClassificationAdmin(admin.ModelAdmin):
+class ClassificationAdmin(RecordAdmin):
     list_display = [
         "lead",
         "ruleset_version",
@@ -330,22 +338,13 @@ class ClassificationAdmin(admin.ModelAdmin):
         "submission",
         "lead",
         "ruleset_version",
-        "recommendation",
-        "alternative",
-        "confidence",
-        "needs_review",
-        "fit_score",
-        "fit_grade",
+        *RESULT_FIELDS,
         "explanation_display",
         "in_force",
         "override_display",
         "reviewed_by_a_person",
         "created_at",
     ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

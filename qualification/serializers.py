@@ -90,35 +90,29 @@ def _optional(max_length: int) -> serializers.CharField:
     return LineField(max_length=max_length, required=False, allow_blank=True, default="")
 
 
-class ContactInSerializer(StrictSerializer):
-    first_name = LineField(
-        max_length=100,
-        error_messages={
-            "required": _("Please enter your first name."),
-            "blank": _("Please enter your first name."),
-        },
+def _required(field_class, max_length: int, missing: str, **error_messages) -> serializers.Field:
+    """A field that must be filled, saying ``missing`` when it is absent or blank."""
+    return field_class(
+        max_length=max_length,
+        error_messages={"required": missing, "blank": missing, **error_messages},
     )
+
+
+class ContactInSerializer(StrictSerializer):
+    first_name = _required(LineField, 100, _("Please enter your first name."))
     last_name = _optional(100)
-    email = LineEmailField(
-        max_length=254,
-        error_messages={
-            "required": _("Please enter your e-mail address."),
-            "blank": _("Please enter your e-mail address."),
-            "invalid": _("Enter a valid e-mail address, such as name@example.com."),
-        },
+    email = _required(
+        LineEmailField,
+        254,
+        _("Please enter your e-mail address."),
+        invalid=_("Enter a valid e-mail address, such as name@example.com."),
     )
     phone = _optional(40)
     job_title = _optional(150)
 
 
 class CompanyInSerializer(StrictSerializer):
-    name = LineField(
-        max_length=200,
-        error_messages={
-            "required": _("Please enter your company's name."),
-            "blank": _("Please enter your company's name."),
-        },
-    )
+    name = _required(LineField, 200, _("Please enter your company's name."))
     website = _optional(300)
 
     def validate_website(self, value: str) -> str:

@@ -46,19 +46,12 @@ class ActivityAdmin(admin.ModelAdmin):
         return ["lead"] if obj else []
 
     def save_model(self, request, obj, form, change):
-        fields = {
-            "kind": obj.kind,
-            "body": obj.body,
-            "due_at": obj.due_at,
-            "done_at": obj.done_at,
-            "owner": obj.owner,
-        }
+        fields = services.activity_fields(obj)
         if change:
             saved = services.activity_update(activity=obj, **fields)
         else:
-            saved = services.activity_create(
-                lead=obj.lead, **{**fields, "owner": obj.owner or request.user}
-            )
+            fields["owner"] = obj.owner or request.user
+            saved = services.activity_create(lead=obj.lead, **fields)
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):

@@ -57,12 +57,7 @@ class ContactAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
+        details = ("first_name", "last_name", "phone", "job_title", "language")
         services.contact_update(
-            contact=obj,
-            email=data["email"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            phone=data["phone"],
-            job_title=data["job_title"],
-            language=data["language"],
+            contact=obj, email=data["email"], **{name: data[name] for name in details}
         )

@@ -220,23 +220,11 @@ class LeadAdmin(LeadListColumns, LeadPanels, LeadDecisionViews, admin.ModelAdmin
         if formset.model is not Activity:
             return  # the history is read-only
         for activity in formset.new_objects:
-            services.activity_create(
-                lead=form.instance,
-                kind=activity.kind,
-                body=activity.body,
-                due_at=activity.due_at,
-                done_at=activity.done_at,
-                owner=activity.owner or request.user,
-            )
+            fields = services.activity_fields(activity)
+            fields["owner"] = activity.owner or request.user
+            services.activity_create(lead=form.instance, **fields)
         for activity, _changed in formset.changed_objects:
-            services.activity_update(
-                activity=activity,
-                kind=activity.kind,
-                body=activity.body,
-                due_at=activity.due_at,
-                done_at=activity.done_at,
-                owner=activity.owner,
-            )
+            services.activity_update(activity=activity, **services.activity_fields(activity))
         for activity in formset.deleted_objects:
             services.activity_delete(activity=activity)
 

@@ -12,9 +12,21 @@ Split by use case; import from ``crm.services`` (the names below), not from its 
 - ``tokens``: a staff member's own API token.
 """
 
-from .activities import activity_create, activity_delete, activity_update
+from .activities import (
+    ActivityFields,
+    activity_create,
+    activity_delete,
+    activity_fields,
+    activity_update,
+)
 from .base import UNSET, absolute_url, normalize_email
-from .contacts import company_update, consents_record, contact_find_or_create, contact_update
+from .contacts import (
+    ContactDetails,
+    company_update,
+    consents_record,
+    contact_find_or_create,
+    contact_update,
+)
 from .leads import (
     OVERRIDE_PERMISSION,
     OverrideNotAllowed,
@@ -52,12 +64,15 @@ __all__ = [
     "UNSET",
     "OverrideNotAllowed",
     "absolute_url",
+    "ActivityFields",
     "activity_create",
+    "activity_fields",
     "activity_delete",
     "activity_update",
     "api_token_allowed",
     "api_token_rotate",
     "company_update",
+    "ContactDetails",
     "consents_record",
     "contact_find_or_create",
     "contact_update",

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from ..models import (
-    Activity,
-    Lead,
-)
+from ..models import Activity, Lead
 from .leads import lead_set_follow_up
 
 
@@ -42,17 +40,31 @@ def _lead_follow_up_after(*, lead: Lead, stored: Activity | None, activity: Acti
         lead_set_follow_up(lead=lead, at=due_at)
 
 
+class ActivityFields(TypedDict, total=False):
+    """What staff set on an activity (every key optional)."""
+
+    kind: str
+    body: str
+    due_at: datetime | None
+    done_at: datetime | None
+    owner: AbstractBaseUser | None
+
+
+def activity_fields(activity: Activity) -> ActivityFields:
+    """The settable fields of an activity as an unsaved form left them."""
+    return ActivityFields(
+        kind=activity.kind,
+        body=activity.body,
+        due_at=activity.due_at,
+        done_at=activity.done_at,
+        owner=activity.owner,
+    )
+
+
 @transaction.atomic
-def activity_update(
-    *,
-    activity: Activity,
-    kind: str,
-    body: str = "",
-    due_at: datetime | None = None,
-    done_at: datetime | None = None,
-    owner: AbstractBaseUser | None = None,
-) -> Activity:
-    """Change an activity; the lead's next follow-up follows its open activities.
+def activity_update(*, activity: Activity, **fields: Unpack[ActivityFields]) -> Activity:
+    """Change what ``fields`` names on an activity; the lead's next follow-up follows its
+    open activities.
 
     When the activity that set the lead's next follow-up is done (or moved), the
     follow-up moves to the lead's next open activity (or is cleared).
@@ -60,11 +72,8 @@ def activity_update(
     stored = Activity.objects.select_for_update().get(pk=activity.pk)
     lead = Lead.objects.select_for_update().get(pk=stored.lead_id)
     old = Activity(due_at=stored.due_at, done_at=stored.done_at)
-    stored.kind = kind
-    stored.body = body
-    stored.due_at = due_at
-    stored.done_at = done_at
-    stored.owner = owner
+    for name, value in fields.items():
+        setattr(stored, name, value)
     stored.save()
     _lead_follow_up_after(lead=lead, stored=old, activity=stored)
     return stored
@@ -82,24 +91,9 @@ def activity_delete(*, activity: Activity) -> None:
 
 
 @transaction.atomic
-def activity_create(
-    *,
-    lead: Lead,
-    kind: str,
-    body: str = "",
-    due_at: datetime | None = None,
-    done_at: datetime | None = None,
-    owner: AbstractBaseUser | None = None,
-) -> Activity:
-    """Log a note, call, e-mail or meeting; a due one becomes the lead's next follow-up
-    when it comes sooner than the one already set."""
-    activity = Activity.objects.create(
-        lead=lead, kind=kind, body=body, due_at=due_at, done_at=done_at, owner=owner
-    )
-    if (
-        due_at
-        and not done_at
-        and (lead.next_follow_up_at is None or due_at < lead.next_follow_up_at)
-    ):
-        lead_set_follow_up(lead=lead, at=due_at)
+def activity_create(*, lead: Lead, **fields: Unpack[ActivityFields]) -> Activity:
+    """Log a note, call, e-mail or meeting (a note unless ``kind`` says otherwise); a due
+    one becomes the lead's next follow-up when it comes sooner than the one already set."""
+    activity = Activity.objects.create(lead=lead, **fields)
+    _lead_follow_up_after(lead=lead, stored=None, activity=activity)
     return activity

@@ -4,31 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import (
-    Company,
-    Consent,
-    Contact,
-    Lead,
-)
+from ..models import Company, Consent, Contact, Lead
 from .base import normalize_email
+
+
+class ContactDetails(TypedDict, total=False):
+    """What a person says about themselves, apart from the e-mail that identifies them."""
+
+    first_name: str
+    last_name: str
+    phone: str
+    job_title: str
+    language: str
 
 
 def contact_find_or_create(
     *,
     email: str,
-    first_name: str,
-    last_name: str = "",
-    phone: str = "",
-    job_title: str = "",
-    language: str = "fr",
     company_name: str,
     company_website: str = "",
     savepoint: bool = True,
+    **details: Unpack[ContactDetails],
 ) -> tuple[Contact, bool]:
     """The contact with this e-mail (normalized), or a new one with its company.
 
@@ -51,16 +52,7 @@ def contact_find_or_create(
         if contact is not None:
             return contact, False
         company = Company.objects.create(name=company_name, website=company_website)
-        contact = Contact.objects.create(
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            phone=phone,
-            job_title=job_title,
-            language=language,
-            company=company,
-        )
-        return contact, True
+        return Contact.objects.create(email=email, company=company, **details), True
 
 
 def consents_record(
@@ -107,23 +99,11 @@ def consents_record(
 
 
 @transaction.atomic
-def contact_update(
-    *,
-    contact: Contact,
-    email: str,
-    first_name: str,
-    last_name: str = "",
-    phone: str = "",
-    job_title: str = "",
-    language: str = "fr",
-) -> Contact:
-    """Correct a contact's details (the e-mail is stored normalized)."""
+def contact_update(*, contact: Contact, email: str, **details: Unpack[ContactDetails]) -> Contact:
+    """Correct a contact's e-mail (stored normalized) and the details given."""
     contact.email = normalize_email(email)
-    contact.first_name = first_name
-    contact.last_name = last_name
-    contact.phone = phone
-    contact.job_title = job_title
-    contact.language = language
+    for name, value in details.items():
+        setattr(contact, name, value)
     contact.save()
     return contact
 

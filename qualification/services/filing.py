@@ -88,14 +88,11 @@ def file_lead_in_transaction(
     contact, company, source = details["contact"], details["company"], details["source"]
     person, contact_created = crm_services.contact_find_or_create(
         email=contact["email"],
-        first_name=contact["first_name"],
-        last_name=contact["last_name"],
-        phone=contact["phone"],
-        job_title=contact["job_title"],
-        language=language,
         company_name=company["name"],
         company_website=company["website"],
         savepoint=False,
+        language=language,
+        **{name: contact[name] for name in ("first_name", "last_name", "phone", "job_title")},
     )
     display = answers_display(submission.answers, questionnaire_by_id(submission.questionnaire_id))
     lead, lead_created = crm_services.lead_open_or_attach(
