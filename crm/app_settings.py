@@ -1,8 +1,19 @@
 """The crm app's own settings, ``CRM_<NAME>`` in the host's settings (see ``crm.conf``)."""
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
-from .conf import AppSettings, Setting, email_or_empty, one_of, text, whole_number
+from .conf import AppSettings, Rule, Setting, email_or_empty, one_of, text, whole_number
+
+
+def _is_adapter_path(value) -> bool:
+    from .adapter import CrmAdapter  # the adapter reads these settings
+
+    try:
+        adapter = import_string(value)
+    except (ImportError, TypeError, ValueError):
+        return False
+    return isinstance(adapter, type) and issubclass(adapter, CrmAdapter)
 
 
 class CrmSettings(AppSettings):
@@ -34,6 +45,12 @@ class CrmSettings(AppSettings):
         whole_number(1, 36_500),
         "Days a staff API token works after it is issued; then it must be rotated.",
         check_id="crm.E002",
+    )
+    ADAPTER = Setting(
+        "crm.adapter.CrmAdapter",
+        Rule("the dotted path of a subclass of crm.adapter.CrmAdapter", _is_adapter_path),
+        "Who is told about a lead and how (``crm.adapter``): replace it to notify other "
+        "people or through another channel.",
     )
 
 

@@ -52,7 +52,6 @@ from .notifications import (
 from .proposals import lead_propose_changes, proposed_changes_decide
 from .qualification import (
     QUALIFICATION_FIELDS,
-    json_param_from_encoded,
     lead_record_qualification,
     leads_bulk_record_qualification,
 )
@@ -77,7 +76,6 @@ __all__ = [
     "contact_find_or_create",
     "contact_update",
     "follow_up_digests_send",
-    "json_param_from_encoded",
     "lead_assign",
     "lead_backdate",
     "history_backdate",

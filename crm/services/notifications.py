@@ -5,19 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from celery import current_app
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from ..app_settings import app_settings
-from ..models import (
-    Lead,
-    StaffProfile,
-)
+from ..adapter import Recipient, get_adapter
+from ..models import Lead, StaffProfile
 from .base import absolute_url
 
 
@@ -48,41 +42,34 @@ def notify_return_after_commit(lead_id: int, changes: int) -> None:
 
 
 def lead_notify_return(*, lead_id: int, changes: int = 0) -> bool:
-    """Tell the lead's owner (the practice's address when nobody owns it) that the
-    prospect posted the questionnaire again, with how many changes they proposed.
+    """Tell the lead's owner (the practice's address when nobody owns it; the adapter,
+    ``CRM_ADAPTER``, may say otherwise) that the prospect posted the questionnaire
+    again, with how many changes they proposed, in each recipient's language.
 
-    In the owner's language. Returns True when an e-mail went out, False when the lead
-    is gone or there is nobody to tell.
+    Returns True when it went out, False when the lead is gone or nobody is to be told.
     """
-    from ..selectors import staff_language
-
     lead = Lead.objects.select_related("contact", "company", "owner").filter(pk=lead_id).first()
     if lead is None:
         return False
-    if lead.owner_id and lead.owner.email:
-        recipient, language = lead.owner.email, staff_language(lead.owner)
-    elif app_settings.PRACTICE_EMAIL:
-        recipient, language = app_settings.PRACTICE_EMAIL, app_settings.PRACTICE_LANGUAGE
-    else:
-        return False
-    with translation.override(language):
-        context = {
-            "lead": lead,
-            "changes": changes,
-            "lead_url": absolute_url(reverse("admin:crm_lead_change", args=[lead.pk])),
-        }
-        subject = render_to_string("crm/email/returning_prospect_subject.txt", context).strip()
-        body = render_to_string("crm/email/returning_prospect.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
-    return True
+    adapter = get_adapter()
+    recipients = adapter.returning_prospect_recipients(lead)
+    context = {"lead": lead, "changes": changes, "lead_url": _lead_url(lead)}
+    for recipient in recipients:
+        adapter.send_notification(name="returning_prospect", recipient=recipient, context=context)
+    return bool(recipients)
+
+
+def _lead_url(lead: Lead) -> str:
+    return absolute_url(reverse("admin:crm_lead_change", args=[lead.pk]))
 
 
 @transaction.atomic
 def lead_notify_practice(*, lead_id: int) -> bool:
-    """E-mail the practice about a promising new lead, once per lead.
+    """Tell the practice about a promising new lead, once per lead: the adapter
+    (``CRM_ADAPTER``) says who and how; by default an e-mail to ``CRM_PRACTICE_EMAIL``.
 
-    Returns True when the e-mail went out now, False when there was nothing to do
-    (lead gone, already announced, or no practice address configured).
+    Returns True when it went out now, False when there was nothing to do (lead gone,
+    already announced, or nobody to tell).
     """
     lead = (
         Lead.objects.select_for_update(of=("self",))
@@ -90,17 +77,18 @@ def lead_notify_practice(*, lead_id: int) -> bool:
         .filter(pk=lead_id)
         .first()
     )
-    recipient = app_settings.PRACTICE_EMAIL
-    if lead is None or lead.practice_notified_at is not None or not recipient:
+    if lead is None or lead.practice_notified_at is not None:
         return False
-    with translation.override(app_settings.PRACTICE_LANGUAGE):
-        context = {
-            "lead": lead,
-            "lead_url": absolute_url(reverse("admin:crm_lead_change", args=[lead.pk])),
-        }
-        subject = render_to_string("crm/email/new_lead_subject.txt", context).strip()
-        body = render_to_string("crm/email/new_lead.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    adapter = get_adapter()
+    recipients = adapter.new_lead_recipients(lead)
+    if not recipients:
+        return False
+    for recipient in recipients:
+        adapter.send_notification(
+            name="new_lead",
+            recipient=recipient,
+            context={"lead": lead, "lead_url": _lead_url(lead)},
+        )
     lead.practice_notified_at = timezone.now()
     lead.save(update_fields=["practice_notified_at", "updated_at"])
     return True
@@ -143,18 +131,17 @@ def _follow_up_digest_send_one(*, owner, items, today, now) -> bool:
     start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     overdue = [item for item in items if item.due_at < start_of_today]
     due_today = [item for item in items if item.due_at >= start_of_today]
-    with translation.override(profile.language):
-        context = {
-            "owner": owner,
-            "overdue": overdue,
-            "due_today": due_today,
-            "count": len(items),
-            "today": today,
-            "leads_url": absolute_url(reverse("admin:crm_lead_changelist") + "?mine=1"),
-        }
-        subject = render_to_string("crm/email/follow_up_digest_subject.txt", context).strip()
-        body = render_to_string("crm/email/follow_up_digest.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [owner.email])
+    context = {
+        "owner": owner,
+        "overdue": overdue,
+        "due_today": due_today,
+        "count": len(items),
+        "today": today,
+        "leads_url": absolute_url(reverse("admin:crm_lead_changelist") + "?mine=1"),
+    }
+    get_adapter().send_notification(
+        name="follow_up_digest", recipient=Recipient(owner.email, profile.language), context=context
+    )
     profile.follow_up_digest_sent_on = today
     profile.save(update_fields=["follow_up_digest_sent_on", "updated_at"])
     return True

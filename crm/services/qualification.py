@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from .. import fast_sql
 from ..app_settings import app_settings
-from ..models import (
-    Lead,
-    LeadEvent,
-)
+from ..models import Lead, LeadEvent
 from ..results import QualificationResult
 from .notifications import notify_practice_after_commit
 
@@ -78,21 +75,6 @@ def _lead_values(result: QualificationResult) -> dict[str, Any]:
     }
 
 
-def json_param_from_encoded(connection, field, encoded: str):
-    """A query parameter for JSON column ``field`` from text that is already JSON."""
-    if connection.vendor == "sqlite":
-        return encoded
-    if connection.vendor == "postgresql":
-        from psycopg.types.json import Jsonb
-
-        return Jsonb(encoded, dumps=_as_is)
-    return field.get_db_prep_save(json.loads(encoded), connection)
-
-
-def _as_is(text: str) -> str:
-    return text
-
-
 #: What a person reviewed: when one of these changes, their review no longer applies.
 _REVIEWED_FIELDS = ("recommendation", "alternative", "needs_review", "fit_grade")
 
@@ -104,7 +86,8 @@ def leads_bulk_record_qualification(
     """Store many computed results in a few statements (re-scoring thousands of leads).
 
     Writes the same fields as ``lead_record_qualification``, with plain SQL statements
-    run once per batch (``bulk_update`` and ``bulk_create`` cost more than the scoring).
+    run once per batch (``crm.fast_sql``: ``bulk_update`` and ``bulk_create`` cost more
+    than the scoring; the figure is in bench/RESULTS.md).
     Only leads whose result changed (recommendation, alternative, needs review or fit
     grade) lose an earlier person's review and get a history line, since the person
     reviewed the same result otherwise. Leads that are gone are skipped. Returns, for
@@ -119,22 +102,8 @@ def leads_bulk_record_qualification(
             "pk", *_REVIEWED_FIELDS
         )
     }
-    now = timezone.now()
     fields = [*QUALIFICATION_FIELDS, "updated_at"]
-    db = router.db_for_write(Lead)
-    connection = connections[db]
-    meta = Lead._meta
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in fields)
-    clear_review = ", ".join(
-        f"{quote(meta.get_field(name).column)} = NULL" for name in ("reviewed_by", "reviewed_at")
-    )
-    pk = quote(meta.pk.column)
-    # Plain values go to the driver as they are; the JSON and the time are adapted
-    # by their fields, the time once for the whole batch.
-    json_field = meta.get_field("classification")
-    stamp = meta.get_field("classified_at").get_db_prep_save(now, connection)
+    stamp = fast_sql.time_param(Lead, "classified_at", timezone.now())
     changed_rows, same_rows, events = [], [], []
     for lead_id, r in results:
         before = previous.get(lead_id)
@@ -142,7 +111,7 @@ def leads_bulk_record_qualification(
             continue
         row = (
             *_lead_values(r).values(),
-            json_param_from_encoded(connection, json_field, r.as_json()),
+            fast_sql.json_param(Lead, "classification", r.as_json()),
             stamp, stamp,
             lead_id,
         )  # fmt: skip
@@ -161,30 +130,11 @@ def leads_bulk_record_qualification(
             )
         else:
             same_rows.append(row)
-    with connection.cursor() as cursor:
-        if changed_rows:
-            cursor.executemany(
-                f"UPDATE {table} SET {assignments}, {clear_review} WHERE {pk} = %s", changed_rows
-            )
-        if same_rows:
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", same_rows)
-        if events:
-            event_meta = LeadEvent._meta
-            columns = ", ".join(
-                quote(event_meta.get_field(name).column)
-                for name in (
-                    "created_at",
-                    "updated_at",
-                    "lead",
-                    "kind",
-                    "from_value",
-                    "to_value",
-                    "note",
-                )  # fmt: skip
-            )
-            cursor.executemany(
-                f"INSERT INTO {quote(event_meta.db_table)} ({columns}) "
-                f"VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                events,
-            )
+    fast_sql.update_rows(Lead, fields, changed_rows, set_null=("reviewed_by", "reviewed_at"))
+    fast_sql.update_rows(Lead, fields, same_rows)
+    fast_sql.insert_rows(
+        LeadEvent,
+        ("created_at", "updated_at", "lead", "kind", "from_value", "to_value", "note"),
+        events,
+    )
     return {lead_id: previous[lead_id] for lead_id, _r in results if lead_id in previous}

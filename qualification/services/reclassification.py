@@ -8,14 +8,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import (
-    connections,
-    router,
-    transaction,
-)
-from django.db.models.constants import OnConflict
+from django.db import transaction
 from django.utils import timezone
 
+from crm import fast_sql
 from crm import selectors as crm_selectors
 from crm import services as crm_services
 
@@ -31,9 +27,6 @@ from ..selectors import (
 from .rulesets import NoPublishedRuleset, RulesetLocked
 
 logger = logging.getLogger(__name__)
-
-
-# Re-scoring stored leads in bulk (the reclassify command and staff requests).
 
 
 @dataclass
@@ -106,49 +99,31 @@ def leads_reclassify(
 def _classifications_insert(
     new: list[tuple[int, scoring.Outcome]], *, ruleset_id: int, now: datetime
 ) -> None:
-    """Insert many Classifications in one statement, skipping any that exist already.
+    """Insert many Classifications at once, skipping any that exist already.
 
     ``bulk_create`` would build a model instance and prepare every field of every row;
     at 100,000 leads that is most of the run, so the rows go to the driver as they are
-    (the JSON adapted by its field, the time once), with the backend's own "ignore
-    conflicts" form of INSERT so the (submission, ruleset) constraint is respected.
+    (``crm.fast_sql``; the figure is in bench/RESULTS.md), with the backend's own
+    "ignore conflicts" form of INSERT so the (submission, ruleset) constraint holds.
     """
-    if not new:
-        return
-    meta = Classification._meta
-    names = [
-        "created_at", "updated_at", "submission", "ruleset", "recommendation", "alternative",
-        "confidence", "needs_review", "fit_score", "fit_grade", "explanation",
-    ]  # fmt: skip
-    fields = [meta.get_field(name) for name in names]
-    connection = connections[router.db_for_write(Classification)]
-    quote = connection.ops.quote_name
-    sql = (
-        f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
-        f"{quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        + connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-    )
-    stamp = meta.get_field("created_at").get_db_prep_save(now, connection)
-    explanation = meta.get_field("explanation")
-    rows = [
+    stamp = fast_sql.time_param(Classification, "created_at", now)
+    fast_sql.insert_rows(
+        Classification,
         (
-            stamp,
-            stamp,
-            submission_id,
-            ruleset_id,
-            o.recommendation,
-            o.alternative or "",
-            o.confidence,
-            o.needs_review,
-            o.fit_score,
-            o.fit_grade,
-            crm_services.json_param_from_encoded(connection, explanation, o.explanation_json),
-        )  # fmt: skip
-        for submission_id, o in new
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+            "created_at", "updated_at", "submission", "ruleset", "recommendation",
+            "alternative", "confidence", "needs_review", "fit_score", "fit_grade",
+            "explanation",
+        ),
+        (
+            (
+                stamp, stamp, submission_id, ruleset_id, o.recommendation, o.alternative or "",
+                o.confidence, o.needs_review, o.fit_score, o.fit_grade,
+                fast_sql.json_param(Classification, "explanation", o.explanation_json),
+            )
+            for submission_id, o in new
+        ),
+        ignore_conflicts=True,
+    )  # fmt: skip
 
 
 def _leads_reclassify_batch(

@@ -10,11 +10,11 @@ import pytest
 from django.urls import reverse
 
 from qualification import services
-from qualification.admin import ClassificationAdmin
+from qualification.admin.classifications import ClassificationAdmin
 from qualification.models import Classification, Ruleset, Submission
 from qualification.services import sending
 from tests.crm.conftest import reviewer_without_override
-from tests.factories import CONSULTANT_ANSWERS, AnsweredSubmissionFactory
+from tests.factories import CONSULTANT_ANSWERS, FRACTIONAL_CMO_ANSWERS, AnsweredSubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -359,3 +359,25 @@ def test_classifications_filter_by_ruleset_version(staff):
     url = reverse("admin:qualification_classification_changelist")
     assert staff.get(url, {"ruleset_version": "1"}).context["cl"].result_count == 1
     assert staff.get(url, {"ruleset_version": "2"}).context["cl"].result_count == 0
+
+
+def test_a_classification_not_in_force_on_its_lead_is_left_alone(staff):
+    """A returning prospect's answers not adopted have their own classification; marking
+    "the lead's recommendation" reviewed from it would review what the person did not see."""
+    in_force = classified()
+    lead = in_force.submission.lead
+    returning = AnsweredSubmissionFactory(
+        lead=lead, answers=FRACTIONAL_CMO_ANSWERS, answers_adopted=False
+    )
+    not_in_force = services.submission_classify(submission_id=returning.pk)
+    assert not_in_force.recommendation == "fractional_cmo"
+
+    response = staff.post(
+        reverse("admin:qualification_classification_changelist"),
+        {"action": "mark_reviewed", "_selected_action": [not_in_force.pk]},
+        follow=True,
+    )
+
+    lead.refresh_from_db()
+    assert (lead.reviewed_by, lead.recommendation) == (None, "consultant")
+    assert "not the one in force on its lead" in response.content.decode()
