@@ -1,6 +1,8 @@
 """The crm's choices, apart from its models, so that other apps (and the scoring's
 callers) can name a stage or a recommendation without reaching into the models."""
 
+from __future__ import annotations
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +36,39 @@ class Alternative(models.TextChoices):
     ADVISOR = "advisor", _("Marketing advisor")
     INTERIM_DIRECTOR = "interim_director", _("Interim marketing director")
     FULL_TIME_HIRE = "full_time_hire", _("Full-time hire")
+
+
+class Clarity(models.TextChoices):
+    """The classification's confidence in words: how clear-cut the answers are (how far
+    one model's evidence outweighs the other's), not a probability. Staff read the word
+    first and the figure second; the lead list's confidence filter uses the same bands."""
+
+    CLEAR = "clear", _("Clear-cut")
+    LEANING = "leaning", _("Leaning")
+    UNCERTAIN = "uncertain", _("Uncertain")
+
+    @classmethod
+    def of(cls, confidence: float) -> Clarity:
+        if confidence >= CLEAR_AT_LEAST:
+            return cls.CLEAR
+        return cls.LEANING if confidence >= LEANING_AT_LEAST else cls.UNCERTAIN
+
+
+#: The bands of :class:`Clarity`, as a share of the total evidence.
+CLEAR_AT_LEAST, LEANING_AT_LEAST = 0.75, 0.5
+
+#: What the confidence figure means, for a tooltip or a note beside it.
+CLARITY_HELP = _(
+    "How clear-cut the answers are: how far one model's evidence outweighs the other's. "
+    "Not a probability."
+)
+
+
+def clarity_text(confidence: float | None) -> str:
+    """``Clear-cut (91 %)``: the word first, the figure second ("—" when not computed)."""
+    if confidence is None:
+        return "—"
+    return f"{Clarity.of(confidence).label} ({round(confidence * 100)} %)"
 
 
 class FitGrade(models.TextChoices):

@@ -1,10 +1,13 @@
 """The pipeline's data: who the prospect is, where the lead stands, what was done."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -248,6 +251,12 @@ class Lead(TimeStampedModel):
         return self.stage in OPEN_STAGES
 
 
+#: How the history shows the stages and recommendations it records as keys.
+_EVENT_VALUE_LABELS = {**dict(Stage.choices), **dict(Recommendation.choices)}
+#: The note the crm writes on a classification (``crm.services``), kept as such.
+_RULESET_NOTE = re.compile(r"^ruleset v(\d+)( \(re-scored\))?$")
+
+
 class LeadEvent(TimeStampedModel):
     """The lead's history: every stage change, assignment, override, review, return."""
 
@@ -275,7 +284,34 @@ class LeadEvent(TimeStampedModel):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.from_value} → {self.to_value}".strip()
+        if not (self.from_value or self.to_value):
+            return str(self.get_kind_display())
+        return gettext("%(what)s: %(from)s → %(to)s") % {
+            "what": self.get_kind_display(),
+            "from": self.from_label,
+            "to": self.to_label,
+        }
+
+    @property
+    def from_label(self) -> str:
+        """``from_value`` in words when it is a stage or a recommendation key."""
+        return str(_EVENT_VALUE_LABELS.get(self.from_value, self.from_value)) or "—"
+
+    @property
+    def to_label(self) -> str:
+        return str(_EVENT_VALUE_LABELS.get(self.to_value, self.to_value)) or "—"
+
+    @property
+    def note_display(self) -> str:
+        """The note in the reader's language when the crm wrote it (``ruleset v2``,
+        ``ruleset v2 (re-scored)``, kept in the database as such); a person's note as is."""
+        found = _RULESET_NOTE.match(self.note)
+        if found is None:
+            return self.note
+        version = int(found.group(1))
+        if found.group(2):
+            return gettext("ruleset version %(version)d (re-scored)") % {"version": version}
+        return gettext("ruleset version %(version)d") % {"version": version}
 
 
 class Activity(TimeStampedModel):
@@ -301,7 +337,12 @@ class Activity(TimeStampedModel):
         indexes = [models.Index(fields=["owner", "done_at", "due_at"], name="crm_activity_todo")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} #{self.pk}"
+        """The kind and the start of the text: ``Call: Set the discovery meeting…``."""
+        text = " ".join(self.body.split())
+        if not text:
+            return str(self.get_kind_display())
+        short = text if len(text) <= 60 else text[:59].rstrip() + "…"
+        return gettext("%(kind)s: %(text)s") % {"kind": self.get_kind_display(), "text": short}
 
 
 class Consent(TimeStampedModel):
@@ -339,7 +380,8 @@ class Consent(TimeStampedModel):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.get_purpose_display()}: {self.granted}"
+        given = gettext("granted") if self.granted else gettext("refused")
+        return gettext("%(kind)s: %(text)s") % {"kind": self.get_purpose_display(), "text": given}
 
 
 class StaffProfile(TimeStampedModel):

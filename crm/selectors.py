@@ -106,15 +106,21 @@ def lead_explanation_display(lead: Lead, language: str) -> list[dict[str, Any]]:
     for line in lines:
         if not isinstance(line, dict):
             continue
-        key = line.get("question", "")
+        key = str(line.get("question", ""))
         answer = line.get("answer", "")
         effect = line.get("effect", "")
+        # A line about answers that contradict each other names several questions,
+        # "involvement+horizon": each is shown in words, joined by "+".
+        keys = key.split("+")
+        known = all(part in wording for part in keys)
         shown.append(
             {
                 "key": key,
-                "question": wording[key]["question"] if key in wording else key,
-                "answer": wording[key]["answer"]
-                if key in wording
+                "question": " + ".join(wording[part]["question"] for part in keys)
+                if known
+                else key,
+                "answer": " + ".join(wording[part]["answer"] for part in keys)
+                if known
                 else (", ".join(answer) if isinstance(answer, list) else answer),
                 "effect": effect,
                 "effect_label": EFFECT_LABELS.get(effect, effect),

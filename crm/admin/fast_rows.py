@@ -100,6 +100,7 @@ def _column(cl, name: str, link: str) -> Callable[[models.Model], str]:
     classes = f"field-{name}"
     method = getattr(model_admin, name, None)
     if callable(method):
+        empty = getattr(method, "empty_value_display", empty)  # as items_for_result does
 
         def value(result):
             return conditional_escape(display_for_value(method(result), empty))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
+from ..choices import CLEAR_AT_LEAST, LEANING_AT_LEAST
 from ..models import Recommendation
 
 
@@ -64,14 +65,17 @@ class ConditionFilter(admin.SimpleListFilter):
 
 
 class ConfidenceFilter(ConditionFilter):
-    title = _("confidence")
+    title = _("clarity of the answers")
     parameter_name = "confidence"
 
     def conditions(self, request):
         return {
-            "high": (_("High (75 % and more)"), Q(confidence__gte=0.75)),
-            "medium": (_("Medium (50 to 75 %)"), Q(confidence__gte=0.5, confidence__lt=0.75)),
-            "low": (_("Low (under 50 %)"), Q(confidence__lt=0.5)),
+            "high": (_("Clear-cut (75 % and more)"), Q(confidence__gte=CLEAR_AT_LEAST)),
+            "medium": (
+                _("Leaning (50 to 75 %)"),
+                Q(confidence__gte=LEANING_AT_LEAST, confidence__lt=CLEAR_AT_LEAST),
+            ),
+            "low": (_("Uncertain (under 50 %)"), Q(confidence__lt=LEANING_AT_LEAST)),
         }
 
 

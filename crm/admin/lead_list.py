@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
+from ..choices import CLARITY_HELP, clarity_text
 from ..models import OPEN_STAGES, Recommendation
 
 PAGE_SIZE_VAR = "page_size"
@@ -121,16 +122,27 @@ class LeadListColumns:
 
     @admin.display(description=_("recommendation"), ordering=_in_force_expression())
     def recommendation_badge(self, lead):
+        """The recommendation in force; under it, how clear-cut the computed one is, or,
+        when a person overrode it, that they did (the computed figure is about another
+        recommendation then)."""
         in_force = lead.recommendation_in_force or selectors.PENDING
         overridden = bool(lead.override_recommendation)
+        if overridden:
+            second = format_html(
+                '<span class="crm-second">✎ {}</span>', gettext("changed by a person")
+            )
+        elif lead.confidence is not None:
+            second = format_html(
+                '<span class="crm-second" title="{}">{}</span>',
+                CLARITY_HELP,
+                clarity_text(lead.confidence),
+            )
+        else:
+            second = ""
         return format_html(
-            '<span class="crm-badge crm-badge-{}"{}>{}{}</span>{}',
+            '<span class="crm-badge crm-badge-{}">{}</span>{}{}',
             in_force,
-            mark_safe(' title="{}"'.format(escape(gettext("Overridden by a person"))))
-            if overridden
-            else "",
             _badge_label(in_force),
-            " ✎" if overridden else "",
             format_html(
                 ' <span class="crm-alternative">{} {}</span>',
                 gettext("or"),
@@ -138,13 +150,22 @@ class LeadListColumns:
             )
             if lead.alternative
             else "",
+            second,
         )
 
-    @admin.display(description=_("confidence"), ordering="confidence")
-    def confidence_display(self, lead):
-        if lead.confidence is None:
-            return "—"
-        return f"{round(lead.confidence * 100)} %"
+    @admin.display(description=_("to review"), ordering="needs_review", empty_value="")
+    def review_mark(self, lead):
+        """A warning mark for a result that needs a person's review and has not had one;
+        nothing otherwise."""
+        if not (
+            lead.needs_review and lead.reviewed_by_id is None and not lead.override_recommendation
+        ):
+            return ""
+        return format_html(
+            '<span class="crm-flag" title="{0}"><span aria-hidden="true">⚠</span>'
+            '<span class="crm-visually-hidden">{0}</span></span>',
+            gettext("Needs a person's review"),
+        )
 
     @admin.display(description=_("fit"), ordering="fit_score")
     def fit_display(self, lead):
@@ -157,14 +178,28 @@ class LeadListColumns:
             lead.fit_grade,
         )
 
+    @admin.display(description=_("owner"), ordering=f"owner__{get_user_model().USERNAME_FIELD}")
+    def owner_name(self, lead):
+        """The owner's name as people say it (their username when it is not filled in)."""
+        if lead.owner is None:
+            return "—"
+        return lead.owner.get_full_name() or lead.owner.get_username()
+
     @admin.display(description=_("next follow-up"), ordering="next_follow_up_at")
     def follow_up_display(self, lead):
         if lead.next_follow_up_at is None:
             return "—"
         when = timezone.localtime(lead.next_follow_up_at)
-        text = when.strftime("%Y-%m-%d %H:%M")
+        # The date and the time may go on two lines: the column stays narrow.
+        text = format_html(
+            '<span class="crm-nowrap">{}</span> <span class="crm-nowrap">{}</span>',
+            when.strftime("%Y-%m-%d"),
+            when.strftime("%H:%M"),
+        )
         if lead.stage in OPEN_STAGES and lead.next_follow_up_at < timezone.now():
             return format_html(
-                '<span class="crm-overdue" title="{}">⚠ {}</span>', gettext("Overdue"), text
+                '<span class="crm-overdue"><span aria-hidden="true">⚠ </span>{} {}</span>',
+                text,
+                format_html('<span class="crm-visually-hidden">({})</span>', gettext("overdue")),
             )
         return text

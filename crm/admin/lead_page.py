@@ -7,16 +7,42 @@ template under ``admin/crm/lead/``.
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin
 from django.db import models
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
-from ..models import Activity, Consent, LeadEvent, Recommendation, Stage
+from ..models import Activity, Consent, LeadEvent
+
+
+def activity_formset_data(inline_admin_formset) -> str:
+    """What Django's ``InlineAdminFormSet.inline_formset_data`` gives ``inlines.js`` for the
+    activities, with an add link that reads as a sentence ("Add an activity", "Ajouter une
+    activité"), not Django's generic "Ajouter un objet Activité supplémentaire".
+
+    Same keys as Django 5.2's (``name``, ``options.prefix``, ``addText``, ``deleteText``);
+    ``tests/crm/test_admin.py`` checks the link's text on the lead page, and the browser
+    test adds an activity through it.
+    """
+    prefix = inline_admin_formset.formset.prefix
+    return json.dumps(
+        {
+            "name": f"#{prefix}",
+            "options": {
+                "prefix": prefix,
+                "addText": gettext("Add an activity"),
+                "deleteText": gettext("Remove"),
+            },
+        },
+        ensure_ascii=False,
+    )
 
 
 class ActivityInline(admin.TabularInline):
@@ -38,13 +64,9 @@ class ActivityInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-#: How the history shows the stages and recommendations it recorded as keys.
-_VALUE_LABELS = {**dict(Stage.choices), **dict(Recommendation.choices)}
-
-
 class LeadEventInline(admin.TabularInline):
     model = LeadEvent
-    fields = ["created_at", "kind", "from_label", "to_label", "note", "by"]
+    fields = ["created_at", "kind", "from_label", "to_label", "note_display", "by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -55,11 +77,15 @@ class LeadEventInline(admin.TabularInline):
 
     @admin.display(description=_("from"))
     def from_label(self, event):
-        return _VALUE_LABELS.get(event.from_value, event.from_value)
+        return event.from_label
 
     @admin.display(description=_("to"))
     def to_label(self, event):
-        return _VALUE_LABELS.get(event.to_value, event.to_value)
+        return event.to_label
+
+    @admin.display(description=_("note"))
+    def note_display(self, event):
+        return event.note_display
 
     def has_add_permission(self, request, obj=None):
         return False

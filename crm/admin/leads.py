@@ -11,6 +11,8 @@ page's inlines and panels (``lead_page.py``) and its two extra views
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +32,7 @@ from .lead_filters import (
     RecommendationInForceFilter,
 )
 from .lead_list import CappedCountPaginator, LeadChangeList, LeadListColumns
-from .lead_page import ActivityInline, LeadEventInline, LeadPanels
+from .lead_page import ActivityInline, LeadEventInline, LeadPanels, activity_formset_data
 
 
 @admin.register(Lead)
@@ -40,11 +42,10 @@ class LeadAdmin(LeadListColumns, LeadPanels, LeadDecisionViews, admin.ModelAdmin
         "lead_name",
         "company_name",
         "recommendation_badge",
-        "confidence_display",
         "fit_display",
-        "needs_review",
+        "review_mark",
         "stage",
-        "owner",
+        "owner_name",
         "follow_up_display",
         "created_at",
     ]
@@ -227,6 +228,13 @@ class LeadAdmin(LeadListColumns, LeadPanels, LeadDecisionViews, admin.ModelAdmin
             services.activity_update(activity=activity, **services.activity_fields(activity))
         for activity in formset.deleted_objects:
             services.activity_delete(activity=activity)
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            if isinstance(inline_formset.opts, ActivityInline):
+                inline_formset.inline_formset_data = partial(activity_formset_data, inline_formset)
+        return inline_formsets
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "can_review": self.has_change_permission(request)}

@@ -124,3 +124,55 @@ def test_a_reviewer_cannot_open_the_ruleset_editor(page, live_server, roles):
     assert page.goto(change).status == 403
     # What a reviewer does see: the leads.
     assert page.goto(f"{live_server.url}/admin/crm/lead/").status == 200
+
+
+def test_the_lead_list_fits_a_1280_pixel_screen_without_scrolling_sideways(
+    page, live_server, screenshot_dir, roles
+):
+    """Issue 15: at 1280 px the list shows name, company, recommendation, fit, stage,
+    owner and next follow-up without scrolling sideways, whatever prospects typed."""
+    owner = UserFactory(
+        username="gabrielle.tremblay-lefebvre", first_name="Gabrielle",
+        last_name="Tremblay-Lefebvre", roles=["Sales"],
+    )  # fmt: skip
+    UserFactory(username="claudine", roles=["Sales"])
+    LeadFactory(
+        owner=owner,
+        recommendation="fractional_cmo",
+        alternative="interim_director",
+        needs_review=True,
+        confidence=0.04,
+        contact__first_name="Marie-Ève-Geneviève",
+        contact__last_name="Bélanger-Desrosiers-Castonguay",
+        contact__company__name="Q" * 200,  # one unbreakable word
+        contact__company__website="https://q.example.com",
+        next_follow_up_at=timezone.now() - timedelta(days=2),
+    )
+    LeadFactory(
+        owner=owner, recommendation="consultant", override_recommendation="fractional_cmo",
+        override_reason="Said so on the phone",
+    )  # fmt: skip
+    LeadFactory.create_batch(3, owner=owner, recommendation="consultant", stage="discovery")
+
+    log_in(page, live_server.url, "claudine")
+    page.goto(f"{live_server.url}/admin/crm/lead/")
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,"
+        " document.querySelector('#changelist .results').scrollWidth,"
+        " document.querySelector('#changelist .results').clientWidth]"
+    )
+    page.screenshot(path=str(screenshot_dir / "admin-lead-list-1280.png"), full_page=True)
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+    assert widths[2] <= widths[3], f"the list scrolls sideways: {widths}"
+    for column in (
+        "lead_name", "company_name", "recommendation_badge", "fit_display", "stage",
+        "owner_name", "follow_up_display",
+    ):  # fmt: skip
+        box = page.locator(f"#result_list thead th.column-{column}").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1280, column
+    first = page.locator("#result_list tbody tr", has_text="Bélanger").first
+    assert "Incertaine (4 %)" in first.inner_text()  # the word first, then the figure
+    assert "Gabrielle Tremblay-Lefebvre" in first.inner_text()
+    overridden = page.locator("#result_list tbody tr", has_text="changée par une personne")
+    expect(overridden).to_have_count(1)
+    assert "%" not in overridden.locator("td.field-recommendation_badge").inner_text()

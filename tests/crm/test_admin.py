@@ -773,3 +773,38 @@ def test_staff_without_a_role_have_no_api_token_page(client):
     assert client.get(TOKEN_PAGE).status_code == 403
     assert client.post(TOKEN_PAGE).status_code == 403
     assert not Token.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_lead_page_speaks_in_words_not_keys(sales_client):
+    """Issue 15: no internal key on a French screen: the history's stages,
+    recommendations and notes, a contradiction's questions, the add link, activities."""
+    lead = LeadFactory(recommendation="fractional_cmo")
+    lead.classification["explanation"].append(
+        {
+            "question": "involvement+horizon", "answer": "leadership+weeks",
+            "effect": "contradiction", "reason_fr": "Contradiction.", "reason_en": "Contradiction.",
+        }
+    )  # fmt: skip
+    lead.save()
+    LeadEvent.objects.create(
+        lead=lead, kind=LeadEvent.Kind.CLASSIFIED, to_value="fractional_cmo", note="ruleset v1"
+    )
+    LeadEvent.objects.create(
+        lead=lead, kind=LeadEvent.Kind.STAGE, from_value="new", to_value="contacted",
+        note="ruleset v2 (re-scored)",
+    )  # fmt: skip
+    ActivityFactory(lead=lead, kind="call", body="Appeler Geneviève\npour la rencontre")
+
+    html = sales_client.get(change_url(lead), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "Classée : — → CMO sur demande" in html
+    assert "Changement d’étape : Nouvelle → Contactée" in html
+    assert "règles version 1" in html and "ruleset v1" not in html
+    assert "règles version 2 (recalculée)" in html
+    assert (
+        "Quel rôle attendez-vous de cette personne ? + Sur quel horizon voyez-vous ce mandat ?"
+    ) in html and "involvement+horizon" not in html
+    assert "Siéger à notre comité de direction + En continu, sans fin prévue" in html
+    assert "Ajouter une activité" in html and "objet Activité" not in html
+    assert "Appel : Appeler Geneviève pour la rencontre" in html
