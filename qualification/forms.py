@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.forms.boundfield import BoundField
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import consent
@@ -50,6 +51,17 @@ def _text(label, *, autocomplete: str, input_type: str = "text", **attrs) -> for
     else:
         widget = forms.TextInput(attrs={"type": input_type, **widget_attrs})
     return forms.CharField(label=label, required=False, widget=widget)
+
+
+#: The name of the language switch's button on the questionnaire page (see ``initial_from``).
+SWITCH_LANGUAGE = "switch_language"
+
+
+def _labelled(label: str, message: str) -> str:
+    label = label.strip()
+    if label[-1:] in ("?", "!", ":", "."):
+        return f"{label} {message}"
+    return gettext("%(label)s: %(message)s") % {"label": label, "message": message}
 
 
 @dataclass
@@ -248,15 +260,39 @@ class QuestionnaireForm(forms.Form):
     def title(self) -> str:
         return self.questionnaire.title(self.language)
 
-    def _block(self, name: str, kind: str) -> FieldBlock:
+    #: Consents the prospect may leave unticked (the contact consent is needed to reply).
+    optional_consents = ("consent_marketing",)
+
+    def _block(self, name: str, kind: str, *, optional: bool | None = None) -> FieldBlock:
+        """How field ``name`` is drawn. A required field says so to assistive technology:
+        ``aria-required`` on a text field or a checkbox, ``required`` on a group's radio
+        buttons (a radio group is required when one of its buttons is); a group of
+        checkboxes says it in its legend (no ARIA attribute fits a group of checkboxes).
+        The form posts with ``novalidate``: the server judges, in the page's language."""
         bound = self[name]
-        block = FieldBlock(field=bound, kind=kind, optional=name in self.optional_fields)
+        if optional is None:
+            optional = name in self.optional_fields or name in self.optional_consents
+        block = FieldBlock(field=bound, kind=kind, optional=optional)
         if block.is_group:
+            if kind == Question.Kind.SINGLE and not optional:
+                bound.field.widget.attrs["required"] = True
             block.options = list(bound.subwidgets)
         else:
             attrs = {"aria-describedby": block.described_by} if block.described_by else {}
+            if not optional:
+                attrs["aria-required"] = "true"
             block.widget = bound.as_widget(attrs=attrs)
         return block
+
+    @classmethod
+    def initial_from(cls, data: Any) -> dict[str, Any]:
+        """What a posted form held, as the initial values of a new, unjudged one (the
+        language switch keeps what was typed and ticked, with no error shown yet)."""
+        return {
+            name: data.getlist(name) if len(data.getlist(name)) > 1 else data.get(name)
+            for name in data
+            if name not in ("csrfmiddlewaretoken", SWITCH_LANGUAGE)
+        }
 
     def sections(self) -> list[Section]:
         """The page, in order: the questions by section, then the contact details and consent."""
@@ -267,8 +303,7 @@ class QuestionnaireForm(forms.Form):
             if title not in by_title:
                 by_title[title] = Section(title=title, blocks=[])
                 sections.append(by_title[title])
-            block = self._block(question.key, question.kind)
-            block.optional = not question.required
+            block = self._block(question.key, question.kind, optional=not question.required)
             by_title[title].blocks.append(block)
         contact_names = [*CONTACT_FIELDS, *COMPANY_FIELDS]
         sections.append(
@@ -289,16 +324,18 @@ class QuestionnaireForm(forms.Form):
         )
         return sections
 
-    def error_summary(self) -> list[tuple[str, str, str]]:
-        """``(anchor id, field label, message)`` for the list at the top of the page."""
+    def error_summary(self) -> list[tuple[str, str]]:
+        """``(anchor id, text)`` for the list at the top of the page: the field's label
+        and its message (``Company name: Please enter...``; a label that ends with its
+        own punctuation, a question, takes no colon after it)."""
         if not self.is_bound or not self.errors:
             return []
-        summary = [("", "", str(message)) for message in self.non_field_errors()]
+        summary = [("", str(message)) for message in self.non_field_errors()]
         for section in self.sections():
             for block in section.blocks:
                 label = block.field.label
                 if block.kind == "checkbox":
                     label = _("Consent")
                 for message in block.field.errors:
-                    summary.append((block.anchor, str(label), str(message)))
+                    summary.append((block.anchor, _labelled(str(label), str(message))))
         return summary

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from . import selectors, services
 from .app_settings import app_settings
 from .consent import practice_name
-from .forms import QuestionnaireForm
+from .forms import SWITCH_LANGUAGE, QuestionnaireForm
 from .models import Submission
 from .throttles import SubmissionRateThrottle, client_address, client_ip
 
@@ -65,6 +65,17 @@ def questionnaire_page(request, lang: str):
                 lang, render(request, "qualification/questionnaire.html", {**context, "form": form})
             )
 
+        if SWITCH_LANGUAGE in request.POST:
+            # The language switch: the same answers in this language, nothing judged
+            # or stored yet.
+            form = QuestionnaireForm(
+                initial=QuestionnaireForm.initial_from(request.POST),
+                questionnaire=questionnaire,
+                language=lang,
+            )
+            return _in(
+                lang, render(request, "qualification/questionnaire.html", {**context, "form": form})
+            )
         form = QuestionnaireForm(request.POST, questionnaire=questionnaire, language=lang)
         throttle = SubmissionRateThrottle()
         if not throttle.allow_request(request, None):

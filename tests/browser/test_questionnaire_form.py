@@ -109,8 +109,10 @@ def test_a_missing_answer_shows_the_french_error_beside_it_and_keeps_what_was_ty
         page.locator("#field-involvement").get_by_label("Siéger à notre comité de direction")
     ).to_be_checked()
     expect(page.get_by_label("J’accepte que CMO sur demande communique avec moi")).to_be_checked()
-    # The summary at the top takes the keyboard straight to the question.
+    # The summary at the top has the focus (issue 15) and takes the keyboard straight
+    # to the question.
     summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
     expect(summary).to_contain_text("Il y a 1 problème dans vos réponses")
     page.screenshot(path=screenshot_dir / "questionnaire-fr-error.png", full_page=True)
     summary.get_by_role("link").click()
@@ -125,7 +127,9 @@ def test_the_blank_french_form_screenshot(page, live_server, screenshot_dir):
     )
     # Every question is a labelled group a screen reader can announce.
     assert page.get_by_role("group").count() == 14
-    expect(page.get_by_role("link", name="English")).to_have_attribute("href", "/en/questionnaire/")
+    expect(page.get_by_role("button", name="English")).to_have_attribute(
+        "formaction", "/en/questionnaire/"
+    )
     path = screenshot_dir / "questionnaire-fr.png"
     page.screenshot(path=path, full_page=True)
     assert path.stat().st_size > 10_000
@@ -146,11 +150,34 @@ def test_the_form_works_with_javascript_off(browser, live_server):
     assert Lead.objects.filter(contact__email="sans.js@example.com").exists()
 
 
-def test_the_language_link_switches_to_english(page, live_server):
-    page.goto(f"{live_server.url}/fr/questionnaire/")
-    page.get_by_role("link", name="English").click()
-    expect(page.get_by_role("button", name="Send my answers")).to_be_visible()
-    expect(page.locator("html")).to_have_attribute("lang", "en")
+@pytest.mark.parametrize("javascript", [True, False])
+def test_switching_language_keeps_what_was_typed(browser, live_server, javascript):
+    """Issue 15: a prospect half-way through who switches to English loses nothing."""
+    context = browser.new_context(java_script_enabled=javascript, locale="fr-CA")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/fr/questionnaire/?utm_source=linkedin")
+        choose_answers(page, "fr", {"horizon": "ongoing", "needs": ["structure_team"]})
+        page.get_by_label("Voulez-vous nous en dire plus ?").fill("Nous grandissons vite.")
+        page.get_by_label("Prénom", exact=True).fill("Josée")
+        page.get_by_role("button", name="English").click()
+        page.wait_for_url("**/en/questionnaire/?utm_source=linkedin")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("button", name="Send my answers")).to_be_visible()
+        expect(page.get_by_label("First name", exact=True)).to_have_value("Josée")
+        expect(page.get_by_label("Anything else you would like to tell us?")).to_have_value(
+            "Nous grandissons vite."
+        )
+        ongoing = Choice.objects.get(question__key="horizon", key="ongoing").label("en")
+        expect(page.locator("#field-horizon").get_by_label(ongoing, exact=True)).to_be_checked()
+        expect(page.locator(".error-summary")).to_have_count(0)  # nothing judged yet
+        # And back to French, still all there.
+        page.get_by_role("button", name="Français").click()
+        page.wait_for_url("**/fr/questionnaire/?utm_source=linkedin")
+        expect(page.get_by_label("Prénom", exact=True)).to_have_value("Josée")
+    finally:
+        context.close()
+    assert Submission.objects.count() == 0
 
 
 def test_the_honeypot_is_not_reachable_with_the_keyboard(page, live_server):

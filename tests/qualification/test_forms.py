@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.http import QueryDict
 from django.utils import translation
 
 from qualification.forms import QuestionnaireForm
+from qualification.models import Submission
 from qualification.selectors import questionnaire_current
 from tests.factories import VALID_ANSWERS
 
@@ -116,15 +119,61 @@ def test_the_marketing_consent_is_not_ticked_on_a_blank_form():
 
 def test_the_error_summary_links_each_error_to_its_field():
     form = make_form(form_data(horizon=None, email="nope"), language="en")
-    summary = form.error_summary()
-    anchors = {anchor for anchor, _label, _message in summary}
+    with translation.override("en"):  # as the page is drawn
+        summary = form.error_summary()
+    anchors = {anchor for anchor, _text in summary}
     assert "id_horizon_0" in anchors
     assert "id_email" in anchors
+    # A question keeps its own punctuation: no "engagement?: Please" (issue 15).
     assert (
         "id_horizon_0",
-        "Over what time frame do you see this engagement?",
-        "Please answer this question.",
+        "Over what time frame do you see this engagement? Please answer this question.",
     ) in summary
+    assert (
+        "id_email",
+        "E-mail address: Enter a valid e-mail address, such as name@example.com.",
+    ) in summary
+
+
+def test_the_french_summary_keeps_french_spacing():
+    form = make_form(form_data(horizon=None, email="nope"), language="fr")
+    with translation.override("fr"):
+        summary = dict(form.error_summary())
+    assert summary["id_horizon_0"] == (
+        "Sur quel horizon voyez-vous ce mandat ? Veuillez répondre à cette question."
+    )
+    assert summary["id_email"].startswith("Adresse courriel : ")
+
+
+def test_required_fields_say_so_to_assistive_technology():
+    html = "".join(
+        str(block.widget) + "".join(str(option) for option in block.options)
+        for section in make_form(language="en").sections()
+        for block in section.blocks
+    )
+    assert re.search(
+        r'name="email"[^>]*aria-required="true"|aria-required="true"[^>]*name="email"', html
+    )
+    assert not re.search(r'<input[^>]*name="phone"[^>]*aria-required', html)  # optional
+    assert re.search(r'name="horizon"[^>]*required|required[^>]*name="horizon"', html)
+    assert re.search(
+        r'name="consent_contact"[^>]*aria-required="true"|aria-required="true"[^>]*name="consent_contact"',
+        html,
+    )
+    assert not re.search(r'<input[^>]*name="consent_marketing"[^>]*aria-required', html)
+
+
+def test_the_language_switch_keeps_what_was_typed_without_judging_it(client):
+    data = form_data(first_name="Josée", horizon=None, needs=["structure_team", "align_strategy"])
+    response = client.post("/fr/questionnaire/", {**data, "switch_language": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="fr">' in html
+    assert 'value="Josée"' in html
+    assert re.search(r'name="needs" value="structure_team"[^>]*checked', html)
+    assert re.search(r'name="needs" value="align_strategy"[^>]*checked', html)
+    assert "error-summary" not in html  # nothing judged yet
+    assert Submission.objects.count() == 0
 
 
 def test_a_submission_token_makes_an_idempotency_key_apart_from_api_keys():

@@ -45,10 +45,17 @@ def test_the_english_page_is_english_and_says_so(client):
     assert "Send my answers" in html
 
 
-def test_each_page_links_to_the_other_language_keeping_the_campaign(client):
+def test_each_page_switches_to_the_other_language_keeping_the_campaign(client):
+    """The switch is a button of the form (it carries what was typed, issue 15) posting
+    to the other language's page, campaign included."""
     html = page(client, "fr", utm_source="newsletter")
-    assert re.search(r'href="/en/questionnaire/\?utm_source=newsletter"[^>]*hreflang="en"', html)
-    assert 'href="/fr/questionnaire/"' in page(client, "en")
+    assert re.search(
+        r'<button[^>]*form="questionnaire"[^>]*name="switch_language"[^>]*'
+        r'formaction="/en/questionnaire/\?utm_source=newsletter"[^>]*lang="en"',
+        html,
+        re.S,
+    )
+    assert 'formaction="/fr/questionnaire/"' in page(client, "en")
 
 
 def test_every_question_is_on_the_page_with_radio_groups_in_fieldsets(client):
