@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .models import OPEN_STAGES, Recommendation, Stage
+from .models import OPEN_STAGES, LeadSource, Recommendation, Stage
 
 
 def bar_chart(rows: list[tuple[str, int, str, str]], *, width: int = 560, bar: int = 22) -> dict:
@@ -114,6 +114,22 @@ def dashboard_context(*, user, now: datetime | None = None) -> dict[str, Any]:
         }
         for key, figures in summary["conversion"].items()
     ]
+    sources = [
+        {
+            **row,
+            "source_label": LeadSource(row["source"]).label
+            if row["source"] in LeadSource.values
+            else row["source"],
+            "url": _changelist(
+                source__exact=row["source"],
+                utm_source=row["utm_source"],
+                utm_campaign=row["utm_campaign"],
+            ),
+            "fit": None if row["fit"] is None else round(row["fit"]),
+            "percent": None if row["rate"] is None else round(row["rate"] * 100, 1),
+        }
+        for row in selectors.leads_by_source(limit=10)
+    ]
     overdue, overdue_total = selectors.overdue_follow_ups(now=now, limit=10)
     _mine, my_overdue_total = selectors.overdue_follow_ups(now=now, owner=user, limit=0)
     weekly = [(start.strftime("%d/%m"), count) for start, count in summary["weekly"]]
@@ -125,6 +141,7 @@ def dashboard_context(*, user, now: datetime | None = None) -> dict[str, Any]:
         "recommendation_chart": bar_chart(recommendation_rows),
         "weekly_chart": column_chart(weekly),
         "conversion": conversion,
+        "sources": sources,
         "overdue": overdue,
         "overdue_total": overdue_total,
         "my_overdue_total": my_overdue_total,

@@ -47,6 +47,35 @@ class OwnerFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CommonValuesFilter(admin.SimpleListFilter):
+    """A text column's most frequent values as choices (prospects and partner sites type
+    them: never every distinct value, each shortened for the sidebar); any value in the
+    URL filters, so a dashboard link to a rarer campaign works too."""
+
+    field = ""
+
+    def lookups(self, request, model_admin):
+        return [
+            (value, value if len(value) <= 40 else value[:39] + "…")
+            for value in selectors.common_values(self.field)
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() is not None:
+            return queryset.filter(**{self.field: self.value()})
+        return queryset
+
+
+class UtmSourceFilter(CommonValuesFilter):
+    title = _("UTM source")
+    parameter_name = field = "utm_source"
+
+
+class UtmCampaignFilter(CommonValuesFilter):
+    title = _("UTM campaign")
+    parameter_name = field = "utm_campaign"
+
+
 class ConditionFilter(admin.SimpleListFilter):
     """A filter whose every choice is a label beside the condition it selects by."""
 

@@ -30,6 +30,8 @@ from .lead_filters import (
     OverdueFilter,
     OwnerFilter,
     RecommendationInForceFilter,
+    UtmCampaignFilter,
+    UtmSourceFilter,
 )
 from .lead_list import CappedCountPaginator, LeadChangeList, LeadListColumns
 from .lead_page import ActivityInline, LeadEventInline, LeadPanels, activity_formset_data
@@ -60,6 +62,9 @@ class LeadAdmin(LeadListColumns, LeadPanels, LeadDecisionViews, admin.ModelAdmin
         MineFilter,
         OverdueFilter,
         NextFollowUpFilter,
+        "source",
+        UtmSourceFilter,
+        UtmCampaignFilter,
         "language",
         ("created_at", admin.DateFieldListFilter),
     ]

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from crm import selectors
 from crm.dashboard import bar_chart
 from crm.selectors import pipeline_summary
 from tests.factories import ActivityFactory, LeadFactory, UserFactory
@@ -112,3 +113,41 @@ def test_new_this_week_card_opens_the_list_of_this_weeks_leads(sales_client, pip
     response = sales_client.get(url)
     assert response.status_code == 200
     assert response.context["cl"].result_count == 8
+
+
+@pytest.mark.django_db
+def test_leads_fit_and_won_rate_by_channel_and_campaign(sales_client):
+    """Issue 15: where leads come from, with their fit and won rate; each row opens the
+    list filtered the same way; hostile campaign names stay text."""
+    for stage, fit in (("won", 80), ("lost", 60), ("new", 70)):
+        LeadFactory(
+            source="web_form",
+            utm_source="linkedin",
+            utm_campaign="printemps",
+            stage=stage,
+            fit_score=fit,
+        )
+    LeadFactory(source="api", utm_source="", utm_campaign="", stage="won", fit_score=50)
+    LeadFactory(
+        source="web_form", utm_source="x", utm_campaign="<script>alert(1)</script>" + "é" * 300
+    )
+
+    rows = selectors.leads_by_source()
+    top = rows[0]
+    assert (top["source"], top["utm_source"], top["utm_campaign"]) == (
+        "web_form",
+        "linkedin",
+        "printemps",
+    )
+    assert (top["leads"], top["won"], round(top["fit"])) == (3, 1, 70)
+    assert round(top["rate"], 3) == 0.333
+
+    html = sales_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Where leads come from: channel and campaign" in html
+    assert "linkedin / printemps" in html and "33.3 %" in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    listed = sales_client.get(
+        "/admin/crm/lead/?source__exact=web_form&utm_source=linkedin&utm_campaign=printemps"
+    )
+    assert {lead.utm_campaign for lead in listed.context["cl"].result_list} == {"printemps"}
+    assert len(listed.context["cl"].result_list) == 3
