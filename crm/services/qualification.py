@@ -14,8 +14,10 @@ from ..models import (
     Lead,
     LeadEvent,
 )
+from ..models_webhooks import WebhookEventType
 from ..results import QualificationResult
 from .notifications import notify_practice_after_commit
+from .webhooks import webhook_lead_event
 
 QUALIFICATION_FIELDS = (
     "recommendation",
@@ -62,6 +64,7 @@ def lead_record_qualification(
             and result.fit_score >= app_settings.NOTIFY_FIT_SCORE_AT_LEAST
         ):
             notify_practice_after_commit(lead.pk)
+        webhook_lead_event(WebhookEventType.LEAD_CLASSIFIED, lead_ids=[lead.pk])
         return lead
 
 
@@ -187,4 +190,6 @@ def leads_bulk_record_qualification(
                 f"VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 events,
             )
+    # Only where the result changed (a first result included), as the history.
+    webhook_lead_event(WebhookEventType.LEAD_CLASSIFIED, lead_ids=[row[-1] for row in changed_rows])
     return {lead_id: previous[lead_id] for lead_id, _r in results if lead_id in previous}
