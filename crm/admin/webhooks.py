@@ -12,7 +12,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -36,7 +35,8 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["url", "events", "description"]
+        # ``url`` is the form's own field (https assumed), written by the service.
+        fields = ["events", "description"]
 
     def clean(self):
         cleaned = super().clean()
@@ -51,7 +51,6 @@ class WebhookEndpointForm(forms.ModelForm):
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "short_url",
         "description",
