@@ -78,11 +78,13 @@ def _claim(message_id: int, now: datetime) -> bool:
 def webhook_message_deliver(*, message_id: int) -> str:
     """Make the attempt that is due for this message, if one is. Returns what happened:
     ``"not due"`` (already sent, being sent, cancelled or not yet time), ``"cancelled"``
-    (the endpoint is disabled), or the attempt's outcome."""
+    (the endpoint is disabled), ``"gone"`` (deleted meanwhile), or the attempt's outcome."""
     now = timezone.now()
     if not _claim(message_id, now):
         return "not due"
-    message = WebhookMessage.objects.select_related("endpoint").get(pk=message_id)
+    message = WebhookMessage.objects.select_related("endpoint").filter(pk=message_id).first()
+    if message is None:
+        return "gone"  # its endpoint was deleted meanwhile
     endpoint = message.endpoint
     if not endpoint.is_active or not message.body:
         WebhookMessage.objects.filter(pk=message_id).update(
@@ -109,9 +111,13 @@ def webhook_message_deliver(*, message_id: int) -> str:
 @transaction.atomic
 def _record(message_id: int, answer: transport.Answer) -> str:
     # The endpoint first, then the message: the order every writer takes them in.
-    message = WebhookMessage.objects.get(pk=message_id)
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=message.endpoint_id)
-    message = WebhookMessage.objects.select_for_update().get(pk=message_id)
+    endpoint_id = (
+        WebhookMessage.objects.filter(pk=message_id).values_list("endpoint_id", flat=True).first()
+    )
+    endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+    message = WebhookMessage.objects.select_for_update().filter(pk=message_id).first()
+    if endpoint is None or message is None:
+        return "gone"  # deleted while it was being sent: nothing to log it on
     now = timezone.now()
     message.attempts += 1
     message.claimed_until = None

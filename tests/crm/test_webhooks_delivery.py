@@ -406,3 +406,22 @@ def test_a_deleted_lead_or_an_inactive_endpoint_gets_nothing(receiver):
     services.lead_move_stage(lead=lead, stage="contacted", by=UserFactory())
     assert WebhookMessage.objects.filter(endpoint=active).count() == 1
     assert WebhookMessage.objects.filter(endpoint=inactive).count() == 0
+
+
+def test_an_endpoint_deleted_while_its_message_is_sent_is_no_error(receiver, monkeypatch):
+    from crm.webhooks import transport
+
+    endpoint = endpoint_for(receiver, events=["lead.created"])
+    new_lead()
+    message = only_message(endpoint=endpoint)
+    real_post = transport.post
+
+    def post_then_delete(*args, **kwargs):
+        answer = real_post(*args, **kwargs)
+        services.webhook_endpoint_delete(endpoint=endpoint)
+        return answer
+
+    monkeypatch.setattr(transport, "post", post_then_delete)
+    assert services.webhook_message_deliver(message_id=message.pk) == "gone"
+    assert len(receiver.received) == 1
+    assert not WebhookMessage.objects.exists()
