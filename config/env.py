@@ -28,4 +28,5 @@ env = environ.Env(
     DJANGO_NUM_PROXIES=(int, 0),
     SITE_URL=(str, ""),
     DJANGO_DB_WEB_BUSY_TIMEOUT=(float, 5.0),
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS=(bool, False),
 )

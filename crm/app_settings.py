@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .conf import AppSettings, Rule, Setting, email_or_empty, one_of, text, whole_number
+from .conf import AppSettings, Rule, Setting, boolean, email_or_empty, one_of, text, whole_number
 
 
 def _is_adapter_path(value) -> bool:
@@ -51,6 +51,43 @@ class CrmSettings(AppSettings):
         Rule("the dotted path of a subclass of crm.adapter.CrmAdapter", _is_adapter_path),
         "Who is told about a lead and how (``crm.adapter``): replace it to notify other "
         "people or through another channel.",
+    )
+
+    # Outbound webhooks (crm.services.webhooks, README "Webhooks").
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS = Setting(
+        False,
+        boolean,
+        "Whether webhooks may go to loopback, private, link-local, reserved or metadata "
+        "addresses (and to plain http). Off in production; development and tests turn it on.",
+    )
+    WEBHOOK_TIMEOUT_SECONDS = Setting(
+        15, whole_number(1, 60), "How long a receiver has to answer a webhook."
+    )
+    WEBHOOK_DISABLE_AFTER_DAYS = Setting(
+        5,
+        whole_number(1, 365),
+        "An endpoint whose deliveries fail for this many days is disabled (staff are told).",
+    )
+    WEBHOOK_PREVIOUS_SECRET_HOURS = Setting(
+        24,
+        whole_number(0, 24 * 30),
+        "After a secret rotation, messages are signed with the previous secret too for "
+        "this many hours.",
+    )
+    WEBHOOK_LOG_RETENTION_DAYS = Setting(
+        30,
+        whole_number(1, 3650),
+        "Days the delivery log (and finished messages) are kept (daily task "
+        "``crm.tasks.purge_webhook_log``).",
+    )
+    WEBHOOK_RESPONSE_EXCERPT_CHARS = Setting(
+        1000, whole_number(0, 65_536), "How much of a receiver's answer the log keeps."
+    )
+    WEBHOOK_RESEND_AFTER = Setting(
+        30,
+        whole_number(0),
+        "Seconds a due message waits before the sweep (``crm.tasks.sweep_webhooks``) "
+        "sends it again (its own task was lost, e.g. Redis was down).",
     )
 
 

@@ -453,3 +453,14 @@ class ProposedChange(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_field_display()}: {self.get_status_display()}"
+
+
+# Outbound webhooks: their own module (endpoints, the outbox, the delivery log).
+from .models_webhooks import (  # noqa: E402
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+    WebhookMessage,
+)
+
+__all__ += ["WebhookDelivery", "WebhookEndpoint", "WebhookEventType", "WebhookMessage"]

@@ -1,8 +1,16 @@
-"""The staff API (``api/v1/leads/``, ``api/v1/auth/token/rotate/``). Include it at the site root."""
+"""The staff API (``api/v1/leads/``, ``api/v1/auth/token/rotate/``, ``api/v1/webhooks/``).
+Include it at the site root."""
 
 from django.urls import path
 
 from .apis import ApiTokenRotateApi, LeadActivitiesApi, LeadDetailApi, LeadListApi
+from .apis_webhooks import (
+    WebhookDeliveriesApi,
+    WebhookDetailApi,
+    WebhookListApi,
+    WebhookReplayApi,
+    WebhookRotateSecretApi,
+)
 
 app_name = "crm"
 
@@ -15,4 +23,21 @@ urlpatterns = [
         name="lead-activities",
     ),
     path("api/v1/auth/token/rotate/", ApiTokenRotateApi.as_view(), name="token-rotate"),
+    path("api/v1/webhooks/", WebhookListApi.as_view(), name="webhook-list"),
+    path("api/v1/webhooks/<int:pk>/", WebhookDetailApi.as_view(), name="webhook-detail"),
+    path(
+        "api/v1/webhooks/<int:pk>/rotate-secret/",
+        WebhookRotateSecretApi.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "api/v1/webhooks/<int:pk>/deliveries/",
+        WebhookDeliveriesApi.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "api/v1/webhooks/<int:pk>/deliveries/<int:delivery_id>/replay/",
+        WebhookReplayApi.as_view(),
+        name="webhook-replay",
+    ),
 ]

@@ -271,3 +271,15 @@ def screenshot_dir() -> Path:
     path = ARTIFACTS / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# --- A webhook receiver (a real HTTP server thread on loopback) ---------------------------
+
+
+@pytest.fixture
+def receiver():
+    from tests.webhook_receiver import Receiver
+
+    server = Receiver().start()
+    yield server
+    server.stop()

@@ -70,6 +70,20 @@ def lead():
     return lead
 
 
+@pytest.fixture
+def webhook(settings, receiver):
+    """An endpoint with one delivery in its log, for the webhook operations' ids."""
+    from crm import services
+    from crm.models import WebhookDelivery, WebhookMessage
+    from tests.factories import ContactFactory
+
+    settings.CRM_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    endpoint = services.webhook_endpoint_create(url=receiver.url, events=["lead.created"], by=None)
+    services.lead_open_or_attach(contact=ContactFactory(), language="fr")
+    services.webhook_message_deliver(message_id=WebhookMessage.objects.get().pk)
+    return endpoint, WebhookDelivery.objects.get()
+
+
 @public_schema.parametrize()
 @BOUNDED
 def test_public_operations_conform_to_the_schema(case):
@@ -78,10 +92,13 @@ def test_public_operations_conform_to_the_schema(case):
 
 @staff_schema.parametrize()
 @BOUNDED
-def test_staff_operations_conform_to_the_schema(case, sales_token, lead):
-    # Made-up ids would only ever meet 404: aim them at a lead that exists.
+def test_staff_operations_conform_to_the_schema(case, sales_token, lead, webhook):
+    # Made-up ids would only ever meet 404: aim them at a lead (or webhook) that exists.
     if case.path_parameters and "id" in case.path_parameters:
-        case.path_parameters["id"] = lead.pk
+        on_webhook = case.path.startswith("/api/v1/webhooks/")
+        case.path_parameters["id"] = webhook[0].pk if on_webhook else lead.pk
+    if case.path_parameters and "delivery_id" in case.path_parameters:
+        case.path_parameters["delivery_id"] = webhook[1].pk
     case.call_and_validate(headers={"Authorization": f"Token {sales_token}"}, checks=CHECKS)
 
 
@@ -94,6 +111,11 @@ def test_the_schema_has_public_and_staff_operations():
         "/api/v1/leads/{id}/",
         "/api/v1/leads/{id}/activities/",
         "/api/v1/auth/token/rotate/",
+        "/api/v1/webhooks/",
+        "/api/v1/webhooks/{id}/",
+        "/api/v1/webhooks/{id}/rotate-secret/",
+        "/api/v1/webhooks/{id}/deliveries/",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay/",
     } <= paths
 
 

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from config.devservices import free_port
 from config.middleware import ADDRESS_ALLOWANCE_FACTOR, parse_rate
-from crm.models import Activity, Lead
+from crm.models import Activity, Lead, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,10 +128,14 @@ STAFF_CALLS = [
 ]
 #: A write that would change something if it were let through.
 WRITE_BODY = {"stage": "contacted", "kind": "note", "body": "let me in"}
+#: The webhooks' writes refuse fields they do not know: theirs.
+WEBHOOK_BODY = {"url": "https://hooks.example.com/in", "events": ["lead.created"]}
 
 
 def call(api, endpoint: Endpoint, method: str, lead: Lead):
-    body = WRITE_BODY if method in ("POST", "PUT", "PATCH") else None
+    body = None
+    if method in ("POST", "PUT", "PATCH"):
+        body = WEBHOOK_BODY if endpoint.route.startswith("api/v1/webhooks/") else WRITE_BODY
     return api.generic(
         method,
         endpoint.url(lead),
@@ -155,6 +159,21 @@ def assert_nothing_changed(lead: Lead) -> None:
     lead.refresh_from_db()
     assert lead.stage == "new"
     assert not Activity.objects.filter(body="let me in").exists()
+    assert not WebhookEndpoint.objects.filter(url=WEBHOOK_BODY["url"]).exists()
+
+
+def webhook_objects_numbered_like(lead: Lead) -> None:
+    """A webhook endpoint, message and delivery with the lead's id, so that the staff
+    calls' ids (all the lead's) name something (made again after a DELETE)."""
+    endpoint, _ = WebhookEndpoint.objects.get_or_create(
+        pk=lead.pk, defaults={"url": "https://h.example.com/", "events": [], "secret": "whsec_"}
+    )
+    message, _ = WebhookMessage.objects.get_or_create(
+        pk=lead.pk, defaults={"endpoint": endpoint, "msg_id": "msg_1", "body": "{}"}
+    )
+    WebhookDelivery.objects.get_or_create(
+        pk=lead.pk, defaults={"endpoint": endpoint, "message": message, "attempt": 1}
+    )
 
 
 def test_the_resolver_walk_finds_the_staff_api_and_only_names_public_what_exists():
@@ -212,6 +231,7 @@ def test_a_sales_token_reaches_every_staff_endpoint(lead):
         api = APIClient()  # with sam's current token: the rotation endpoint replaces it
         token, _created = Token.objects.get_or_create(user=sam)
         api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        webhook_objects_numbered_like(lead)
         assert call(api, endpoint, method, lead).status_code < 400, (method, endpoint.route)
 
 

@@ -178,6 +178,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qualification.tasks.purge_submissions",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Outbound webhooks: queues the messages that are due (retries, and those Redis missed).
+    "crm-webhooks-sweep": {
+        "task": "crm.tasks.sweep_webhooks",
+        "schedule": 15.0,
+    },
+    "crm-daily-webhook-log-purge": {
+        "task": "crm.tasks.purge_webhook_log",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "crm-daily-follow-up-digest": {
         "task": "crm.tasks.send_follow_up_digests",
         "schedule": crontab(hour=7, minute=30),
@@ -236,6 +245,8 @@ CRM_PRACTICE_EMAIL = env("PRACTICE_EMAIL")
 # with DEBUG off). The run command sets it to its own address.
 CRM_SITE_URL = env("SITE_URL")
 QUALIFICATION_SUBMISSION_RATE = env("SUBMISSION_RATE_LIMIT")
+# Webhooks to loopback/private addresses (and plain http): development and tests only.
+CRM_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env("WEBHOOK_ALLOW_PRIVATE_NETWORKS")
 
 # Posts to the admin login per client address and username (config/middleware.py).
 ADMIN_LOGIN_RATE_LIMIT = env("ADMIN_LOGIN_RATE_LIMIT")

@@ -7,7 +7,8 @@ Every change goes through ``crm.services``; the admin only validates and present
   ``lead_filters.py``, ``lead_actions.py``, ``lead_export.py`` (CSV),
   ``lead_page.py`` (inlines, panels), ``lead_decisions.py`` (review, proposed changes);
 - ``contacts.py``, ``companies.py``, ``consents.py``, ``activities.py``;
-- ``staff.py``: staff profiles, "Language of my e-mails" and "My API token".
+- ``staff.py``: staff profiles, "Language of my e-mails" and "My API token";
+- ``webhooks.py``: webhook endpoints and their delivery log.
 
 The dashboard (``crm.dashboard``) sits on the admin's index page, unless the host chose
 its own index.
@@ -21,6 +22,7 @@ from .consents import ConsentAdmin
 from .contacts import ContactAdmin
 from .leads import LeadAdmin
 from .staff import StaffProfileAdmin
+from .webhooks import WebhookDeliveryAdmin, WebhookEndpointAdmin
 
 if admin.site.index_template is None:
     admin.site.index_template = "crm/admin/index.html"
@@ -32,4 +34,6 @@ __all__ = [
     "ContactAdmin",
     "LeadAdmin",
     "StaffProfileAdmin",
+    "WebhookDeliveryAdmin",
+    "WebhookEndpointAdmin",
 ]

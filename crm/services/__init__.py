@@ -9,7 +9,9 @@ Split by use case; import from ``crm.services`` (the names below), not from its 
 - ``qualification``: the rules' result on a lead, one at a time or in bulk;
 - ``activities``: notes, calls, e-mails and meetings;
 - ``notifications``: the e-mails the crm sends;
-- ``tokens``: a staff member's own API token.
+- ``tokens``: a staff member's own API token;
+- ``webhooks`` and ``webhook_delivery``: outbound webhooks (endpoints, the events written
+  with each change, sending, retries, replay, the sweep and the log's retention).
 """
 
 from .activities import (
@@ -56,6 +58,21 @@ from .qualification import (
     leads_bulk_record_qualification,
 )
 from .tokens import api_token_allowed, api_token_rotate
+from .webhook_delivery import RETRY_SCHEDULE, webhook_delivery_replay, webhook_message_deliver
+from .webhooks import (
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_notify_disabled,
+    webhook_endpoint_problems,
+    webhook_endpoint_rotate_secret,
+    webhook_endpoint_set_active,
+    webhook_endpoint_update,
+    webhook_events_collected,
+    webhook_lead_erased,
+    webhook_lead_event,
+    webhook_log_purge,
+    webhooks_sweep,
+)
 
 __all__ = [
     "OVERRIDE_PERMISSION",
@@ -96,4 +113,19 @@ __all__ = [
     "normalize_email",
     "proposed_changes_decide",
     "staff_profile_set_language",
+    "RETRY_SCHEDULE",
+    "webhook_delivery_replay",
+    "webhook_endpoint_create",
+    "webhook_endpoint_delete",
+    "webhook_endpoint_notify_disabled",
+    "webhook_endpoint_problems",
+    "webhook_endpoint_rotate_secret",
+    "webhook_endpoint_set_active",
+    "webhook_endpoint_update",
+    "webhook_events_collected",
+    "webhook_lead_erased",
+    "webhook_lead_event",
+    "webhook_log_purge",
+    "webhook_message_deliver",
+    "webhooks_sweep",
 ]

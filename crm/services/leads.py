@@ -24,7 +24,9 @@ from ..models import (
     Recommendation,
     Stage,
 )
+from ..models_webhooks import WebhookEventType
 from .base import UNSET
+from .webhooks import webhook_events_collected, webhook_lead_event
 
 
 def lead_open_or_attach(
@@ -76,6 +78,7 @@ def lead_open_or_attach(
             created_at=now,
         )
         LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED, created_at=now)
+        webhook_lead_event(WebhookEventType.LEAD_CREATED, lead_ids=[lead.pk])
         return lead, True
 
 
@@ -129,6 +132,7 @@ def lead_move_stage(
         note=reason,
         by=by,
     )
+    webhook_lead_event(WebhookEventType.LEAD_UPDATED, lead_ids=[lead.pk])
     return lead
 
 
@@ -147,6 +151,7 @@ def lead_assign(*, lead: Lead, owner: AbstractBaseUser | None, by: AbstractBaseU
         to_value=str(owner) if owner else "",
         by=by,
     )
+    webhook_lead_event(WebhookEventType.LEAD_UPDATED, lead_ids=[lead.pk])
     return lead
 
 
@@ -199,6 +204,7 @@ def lead_override_recommendation(
         note=reason,
         by=by,
     )
+    webhook_lead_event(WebhookEventType.LEAD_OVERRIDDEN, lead_ids=[lead.pk])
     return lead
 
 
@@ -217,6 +223,7 @@ def lead_set_follow_up(*, lead: Lead, at: datetime | None) -> Lead:
     """Set (or clear, with ``None``) when the lead is to be followed up next."""
     lead.next_follow_up_at = at
     lead.save(update_fields=["next_follow_up_at", "updated_at"])
+    webhook_lead_event(WebhookEventType.LEAD_UPDATED, lead_ids=[lead.pk])
     return lead
 
 
@@ -230,6 +237,7 @@ def lead_request_reclassification(
 
 
 @transaction.atomic
+@webhook_events_collected()  # one lead.updated for the whole change
 def lead_update(
     *,
     lead: Lead,

@@ -11,8 +11,10 @@ from django.utils import timezone
 from .. import fast_sql
 from ..app_settings import app_settings
 from ..models import Lead, LeadEvent
+from ..models_webhooks import WebhookEventType
 from ..results import QualificationResult
 from .notifications import notify_practice_after_commit
+from .webhooks import webhook_lead_event
 
 QUALIFICATION_FIELDS = (
     "recommendation",
@@ -59,6 +61,7 @@ def lead_record_qualification(
             and result.fit_score >= app_settings.NOTIFY_FIT_SCORE_AT_LEAST
         ):
             notify_practice_after_commit(lead.pk)
+        webhook_lead_event(WebhookEventType.LEAD_CLASSIFIED, lead_ids=[lead.pk])
         return lead
 
 
@@ -137,4 +140,6 @@ def leads_bulk_record_qualification(
         ("created_at", "updated_at", "lead", "kind", "from_value", "to_value", "note"),
         events,
     )
+    # Only where the result changed (a first result included), as the history.
+    webhook_lead_event(WebhookEventType.LEAD_CLASSIFIED, lead_ids=[row[-1] for row in changed_rows])
     return {lead_id: previous[lead_id] for lead_id, _r in results if lead_id in previous}
