@@ -17,14 +17,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
 from ..models import Activity, Consent, LeadEvent, Recommendation, Stage
+from .widgets import LABELLED_DATETIME, LabelledInlineFormSet
 
 
 class ActivityInline(admin.TabularInline):
     model = Activity
     fields = ["kind", "body", "due_at", "done_at", "owner"]
     extra = 1
+    formset = LabelledInlineFormSet
     formfield_overrides = {
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+        **LABELLED_DATETIME,
     }
     verbose_name_plural = _("activities (notes, calls, e-mails, meetings)")
 
