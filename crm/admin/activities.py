@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 from ..models import Activity
 from .lead_filters import MineFilter
+from .widgets import LABELLED_DATETIME
 
 
 class ActivityStateFilter(admin.SimpleListFilter):
@@ -40,6 +41,12 @@ class ActivityAdmin(admin.ModelAdmin):
     search_fields = ["body", "lead__contact__email", "lead__company__name"]
     autocomplete_fields = ["lead"]
     fields = ["lead", "kind", "body", "due_at", "done_at", "owner"]
+    formfield_overrides = LABELLED_DATETIME
+
+    class Media:
+        # The lead's autocomplete box gets the field's label as its name.
+        js = ["crm/autocomplete-label.js"]
+
     show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
 from ..models import Activity, Consent, LeadEvent
+from .widgets import LABELLED_DATETIME, LabelledInlineFormSet
 
 
 def activity_formset_data(inline_admin_formset) -> str:
@@ -49,8 +50,10 @@ class ActivityInline(admin.TabularInline):
     model = Activity
     fields = ["kind", "body", "due_at", "done_at", "owner"]
     extra = 1
+    formset = LabelledInlineFormSet
     formfield_overrides = {
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+        **LABELLED_DATETIME,
     }
     verbose_name_plural = _("activities (notes, calls, e-mails, meetings)")
 

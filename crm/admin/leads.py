@@ -35,11 +35,13 @@ from .lead_filters import (
 )
 from .lead_list import CappedCountPaginator, LeadChangeList, LeadListColumns
 from .lead_page import ActivityInline, LeadEventInline, LeadPanels, activity_formset_data
+from .widgets import LABELLED_DATETIME
 
 
 @admin.register(Lead)
 class LeadAdmin(LeadListColumns, LeadPanels, LeadDecisionViews, admin.ModelAdmin):
     form = LeadAdminForm
+    formfield_overrides = LABELLED_DATETIME
     list_display = [
         "lead_name",
         "company_name",

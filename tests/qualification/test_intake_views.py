@@ -206,7 +206,7 @@ def test_the_thank_you_page_hides_the_result_by_default(client):
     html = client.get(f"/fr/questionnaire/thanks/{submission.public_id}/").content.decode()
     assert "Merci !" in html
     assert "Un CMO sur demande" not in html
-    assert 'http-equiv="refresh"' not in html
+    assert "thanks.js" not in html
 
 
 def test_the_thank_you_page_shows_the_recommendation_when_allowed(client, settings):
@@ -219,12 +219,18 @@ def test_the_thank_you_page_shows_the_recommendation_when_allowed(client, settin
     assert "A fractional CMO" in english
 
 
-def test_the_thank_you_page_refreshes_itself_while_the_result_is_computed(client, settings):
+def test_the_thank_you_page_looks_for_the_result_while_it_is_computed(client, settings):
+    """A script reads the page again and shows the result in place (the browser test
+    tests/browser/test_accessibility.py sees it appear); never a timed refresh of the
+    page (WCAG 2.2.1), and a link does it by hand without JavaScript."""
     settings.QUALIFICATION_SHOW_RESULT_TO_PROSPECT = True
     submission = SubmissionFactory()
     html = client.get(f"/en/questionnaire/thanks/{submission.public_id}/").content.decode()
-    assert '<meta http-equiv="refresh" content="5">' in html
+    assert 'http-equiv="refresh"' not in html
+    assert re.search(r'<script src="[^"]*qualification/thanks\.js" defer></script>', html)
+    assert re.search(r'<div id="result" role="status" data-waiting>', html)
     assert "We are reading your answers" in html
+    assert '<a href="">Refresh the page</a>' in html
 
 
 def test_an_unknown_thank_you_page_is_not_found(client):
