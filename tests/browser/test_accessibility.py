@@ -5,8 +5,9 @@ The public pages: the questionnaire (blank, with its errors, refused past the ra
 the thank-you page (plain, waiting for the result, with the result) and the "busy" page
 (503). The admin, as a Sales staff member and as a Reviewer: the sign-in page (and its
 rate-limited answer), the dashboard, each list and page of ours, the lead page with
-everything on it, the proposed changes, the bulk actions' pages, "My API token" and
-"Language of my e-mails". A screenshot of each audited page at each width goes to
+everything on it, the proposed changes, the bulk actions' pages, "My API token",
+"Language of my e-mails", and the webhooks (receivers, their secret shown once, the
+delivery log). A screenshot of each audited page at each width goes to
 ``artifacts/screenshots/a11y-*.png``.
 
 Not audited: ``/api/docs/`` is the Swagger UI (drf-spectacular's sidecar, a library's page
@@ -26,7 +27,7 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from crm import services as crm_services
-from crm.models import Activity, Consent, Lead
+from crm.models import Activity, Consent, Lead, WebhookDelivery, WebhookMessage
 from qualification import services
 from qualification.models import Classification, Ruleset, Submission
 from tests.browser.axe import assert_accessible
@@ -274,6 +275,7 @@ def admin_pages(lead: Lead) -> dict[str, str]:
     consent = Consent.objects.filter(contact=lead.contact).first()
     activity = Activity.objects.filter(lead=lead).first()
     filtered = "recommendation=fractional_cmo&needs_review__exact=1"
+    endpoint, delivery = _webhook_with_a_failed_delivery(lead)
     return {
         "dashboard": "/admin/",
         "lead-list": "/admin/crm/lead/",
@@ -301,11 +303,36 @@ def admin_pages(lead: Lead) -> dict[str, str]:
         "activity-add": "/admin/crm/activity/add/",
         "api-token": "/admin/crm/staffprofile/api-token/",
         "my-language": "/admin/crm/staffprofile/mine/",
+        "webhook-list": "/admin/crm/webhookendpoint/",
+        "webhook-add": "/admin/crm/webhookendpoint/add/",
+        "webhook-page": f"/admin/crm/webhookendpoint/{endpoint.pk}/change/",
+        "webhook-delivery-list": "/admin/crm/webhookdelivery/",
+        "webhook-delivery-page": f"/admin/crm/webhookdelivery/{delivery.pk}/change/",
     }
 
 
+def _webhook_with_a_failed_delivery(lead: Lead):
+    """A receiver registered for every event, and one failed attempt in its log (with the
+    kind of answer a receiver may give: markup, a right-to-left override, a long line)."""
+    endpoint = crm_services.webhook_endpoint_create(
+        url="https://hooks.example.com/cmo", events=["lead.created", "lead.updated"], by=None
+    )
+    message = WebhookMessage.objects.create(
+        endpoint=endpoint, msg_id=f"msg_a11y{lead.pk}", event_type="lead.created",
+        lead_id=lead.pk, body="{}",
+    )  # fmt: skip
+    delivery = WebhookDelivery.objects.create(
+        message=message, endpoint=endpoint, attempt=1, outcome="failed", response_status=500,
+        duration_ms=120, response_excerpt="<b>Erreur</b> \u202e" + "W" * 900,
+    )  # fmt: skip
+    return endpoint, delivery
+
+
 #: What a Reviewer may not open (a 403: Django's plain page, nothing of ours to audit).
-NOT_FOR_REVIEWERS = {"ruleset-list", "ruleset-draft", "ruleset-published", "ruleset-add"}
+NOT_FOR_REVIEWERS = {
+    "ruleset-list", "ruleset-draft", "ruleset-published", "ruleset-add", "webhook-list",
+    "webhook-add", "webhook-page", "webhook-delivery-list", "webhook-delivery-page",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("username", ["claudine", "rene"], ids=["sales", "reviewer"])
@@ -362,3 +389,14 @@ def test_the_api_token_page_with_a_new_key(tab, live_server, check, pipeline):
     tab.locator("#content-main form [type=submit]").click()
     expect(tab.locator("#crm-new-token")).to_be_visible()
     check("admin-sales-api-token-new-key")
+
+
+def test_the_webhook_secret_page(tab, live_server, check, pipeline):
+    """Shown once, after a receiver is registered (and after each rotation)."""
+    log_in(tab, live_server.url, "claudine")
+    tab.goto(f"{live_server.url}/admin/crm/webhookendpoint/add/")
+    tab.fill("#id_url", "https://hooks.example.com/newsletter")
+    tab.check("input[name=events][value='lead.created']")
+    tab.click("input[name=_save]")
+    expect(tab.locator("#crm-webhook-secret")).to_be_visible()
+    check("admin-sales-webhook-secret")
