@@ -464,3 +464,8 @@ from .models_webhooks import (  # noqa: E402
 )
 
 __all__ += ["WebhookDelivery", "WebhookEndpoint", "WebhookEventType", "WebhookMessage"]
+
+# E-mail templates staff send from a lead page: their own module too.
+from .models_emails import EmailTemplate  # noqa: E402
+
+__all__ += ["EmailTemplate"]

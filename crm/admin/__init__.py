@@ -5,7 +5,8 @@ Every change goes through ``crm.services``; the admin only validates and present
 - ``leads.py``: the lead list and page (``LeadAdmin``), with its parts beside it:
   ``lead_list.py`` (paging, columns), ``fast_rows.py`` (the rows' HTML),
   ``lead_filters.py``, ``lead_actions.py``, ``lead_export.py`` (CSV),
-  ``lead_page.py`` (inlines, panels), ``lead_decisions.py`` (review, proposed changes);
+  ``lead_page.py`` (inlines, panels), ``lead_decisions.py`` (review, proposed changes),
+  ``lead_email.py`` (e-mail the lead from a template; the templates' own admin);
 - ``contacts.py``, ``companies.py``, ``consents.py``, ``activities.py``;
 - ``staff.py``: staff profiles, "Language of my e-mails" and "My API token";
 - ``webhooks.py``: webhook endpoints and their delivery log.
@@ -20,6 +21,7 @@ from .activities import ActivityAdmin
 from .companies import CompanyAdmin
 from .consents import ConsentAdmin
 from .contacts import ContactAdmin
+from .lead_email import EmailTemplateAdmin
 from .leads import LeadAdmin
 from .staff import StaffProfileAdmin
 from .webhooks import WebhookDeliveryAdmin, WebhookEndpointAdmin
@@ -28,6 +30,7 @@ if admin.site.index_template is None:
     admin.site.index_template = "crm/admin/index.html"
 
 __all__ = [
+    "EmailTemplateAdmin",
     "ActivityAdmin",
     "CompanyAdmin",
     "ConsentAdmin",

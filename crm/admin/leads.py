@@ -23,6 +23,7 @@ from ..forms import LeadAdminForm
 from ..models import Activity, Lead, ProposedChange
 from . import lead_actions
 from .lead_decisions import LeadDecisionViews
+from .lead_email import LeadEmailViews
 from .lead_filters import (
     ConfidenceFilter,
     MineFilter,
@@ -39,7 +40,7 @@ from .widgets import LABELLED_DATETIME
 
 
 @admin.register(Lead)
-class LeadAdmin(LeadListColumns, LeadPanels, LeadDecisionViews, admin.ModelAdmin):
+class LeadAdmin(LeadListColumns, LeadPanels, LeadDecisionViews, LeadEmailViews, admin.ModelAdmin):
     form = LeadAdminForm
     formfield_overrides = LABELLED_DATETIME
     list_display = [

@@ -5,6 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from crm.roles import grant_permissions
+
 
 WEBHOOK_GRANTS = {
     # Sales runs the pipeline, its tools included; Reviewer gets nothing of webhooks
@@ -17,27 +19,7 @@ WEBHOOK_GRANTS = {
 
 
 def grant_webhook_permissions(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("crm")
-    models_module = getattr(app_config, "models_module", None)
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = models_module
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, grants in WEBHOOK_GRANTS.items():
-        group = Group.objects.filter(name=role).first()
-        if group is None:
-            continue
-        for model, actions in grants.items():
-            group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label="crm",
-                    content_type__model=model,
-                    codename__in=[f"{action}_{model}" for action in actions],
-                )
-            )
+    grant_permissions(apps, "crm", WEBHOOK_GRANTS)
 
 
 class Migration(migrations.Migration):

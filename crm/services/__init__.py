@@ -9,6 +9,7 @@ Split by use case; import from ``crm.services`` (the names below), not from its 
 - ``qualification``: the rules' result on a lead, one at a time or in bulk;
 - ``activities``: notes, calls, e-mails and meetings;
 - ``notifications``: the e-mails the crm sends;
+- ``emails``: e-mails staff send to a lead from the practice's templates;
 - ``tokens``: a staff member's own API token;
 - ``webhooks`` and ``webhook_delivery``: outbound webhooks (endpoints, the events written
   with each change, sending, retries, replay, the sweep and the log's retention).
@@ -28,6 +29,13 @@ from .contacts import (
     consents_record,
     contact_find_or_create,
     contact_update,
+)
+from .emails import (
+    PLACEHOLDERS,
+    EmailNotAllowed,
+    lead_email_fill,
+    lead_email_refusal,
+    lead_email_send,
 )
 from .leads import (
     OVERRIDE_PERMISSION,
@@ -75,6 +83,11 @@ from .webhooks import (
 )
 
 __all__ = [
+    "PLACEHOLDERS",
+    "EmailNotAllowed",
+    "lead_email_fill",
+    "lead_email_refusal",
+    "lead_email_send",
     "OVERRIDE_PERMISSION",
     "QUALIFICATION_FIELDS",
     "UNSET",
