@@ -5,7 +5,9 @@ Every change goes through ``crm.services``; the admin only validates and present
 - ``leads.py``: the lead list and page (``LeadAdmin``), with its parts beside it:
   ``lead_list.py`` (paging, columns), ``fast_rows.py`` (the rows' HTML),
   ``lead_filters.py``, ``lead_actions.py``, ``lead_export.py`` (CSV),
-  ``lead_page.py`` (inlines, panels), ``lead_decisions.py`` (review, proposed changes);
+  ``lead_page.py`` (inlines, panels), ``lead_decisions.py`` (review, proposed changes),
+  ``board.py`` (the pipeline board), ``calendar.py`` (the follow-up calendar and
+  "My calendar feed");
 - ``contacts.py``, ``companies.py``, ``consents.py``, ``activities.py``;
 - ``staff.py``: staff profiles, "Language of my e-mails" and "My API token".
 

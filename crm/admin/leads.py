@@ -6,7 +6,8 @@ page's fieldsets, form and saves.
 Its parts live beside it: the list's paging and columns (``lead_list.py``), its rows
 (``fast_rows.py``), filters (``lead_filters.py``), actions (``lead_actions.py``), the
 page's inlines and panels (``lead_page.py``) and its two extra views
-(``lead_decisions.py``).
+(``lead_decisions.py``); the pipeline board (``board.py``) and the follow-up calendar
+(``calendar.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from ..app_settings import app_settings
 from ..forms import LeadAdminForm
 from ..models import Activity, Lead, ProposedChange
 from . import lead_actions
+from .board import LeadBoardViews
+from .calendar import LeadCalendarViews
 from .lead_decisions import LeadDecisionViews
 from .lead_filters import (
     ConfidenceFilter,
@@ -34,7 +37,14 @@ from .lead_page import ActivityInline, LeadEventInline, LeadPanels
 
 
 @admin.register(Lead)
-class LeadAdmin(LeadListColumns, LeadPanels, LeadDecisionViews, admin.ModelAdmin):
+class LeadAdmin(
+    LeadListColumns,
+    LeadPanels,
+    LeadDecisionViews,
+    LeadBoardViews,
+    LeadCalendarViews,
+    admin.ModelAdmin,
+):
     form = LeadAdminForm
     list_display = [
         "lead_name",

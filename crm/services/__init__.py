@@ -9,7 +9,8 @@ Split by use case; import from ``crm.services`` (the names below), not from its 
 - ``qualification``: the rules' result on a lead, one at a time or in bulk;
 - ``activities``: notes, calls, e-mails and meetings;
 - ``notifications``: the e-mails the crm sends;
-- ``tokens``: a staff member's own API token.
+- ``tokens``: a staff member's own API token;
+- ``calendar``: a staff member's private calendar feed (its secret address).
 """
 
 from .activities import (
@@ -20,6 +21,7 @@ from .activities import (
     activity_update,
 )
 from .base import UNSET, absolute_url, normalize_email
+from .calendar import calendar_feed_allowed, calendar_feed_rotate
 from .contacts import (
     ContactDetails,
     company_update,
@@ -70,6 +72,8 @@ __all__ = [
     "activity_update",
     "api_token_allowed",
     "api_token_rotate",
+    "calendar_feed_allowed",
+    "calendar_feed_rotate",
     "company_update",
     "ContactDetails",
     "consents_record",
