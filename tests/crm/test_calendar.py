@@ -83,7 +83,8 @@ def test_the_week_shows_my_follow_ups_and_due_activities_with_overdue_in_words(
         assert absent not in html
     assert "⚠ Overdue:" in html
     assert html.count("⚠ Overdue:") == 1
-    assert "Meeting:" in html and "Follow-up:" in html
+    assert '<span class="crm-calendar-kind">Meeting</span>' in html
+    assert '<span class="crm-calendar-kind">Follow-up</span>' in html
     assert f'href="{reverse("admin:crm_lead_change", args=[mine.pk])}"' in html
     # Accessible markup: a table with a caption and column headers for the days.
     assert "<caption>Follow-ups from" in html
