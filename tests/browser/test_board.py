@@ -14,7 +14,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from crm.models import Lead, LeadEvent
-from tests.browser.test_admin import PASSWORD, log_in, roles  # noqa: F401  (a fixture)
+from tests.browser.test_admin import log_in, roles  # noqa: F401  (a fixture)
+from tests.browser.test_content_security_policy import violations  # noqa: F401  (a fixture)
 from tests.conftest import wait_for
 from tests.factories import ActivityFactory, LeadFactory, UserFactory
 
@@ -44,7 +45,11 @@ def column(page, stage):
 
 
 def test_a_card_moves_by_keyboard_and_by_drag_and_the_board_is_pictured(
-    page, live_server, screenshot_dir, sales
+    page,
+    live_server,
+    screenshot_dir,
+    sales,
+    violations,  # noqa: F811
 ):
     now = timezone.now()
     keyboard = LeadFactory(
@@ -98,6 +103,7 @@ def test_a_card_moves_by_keyboard_and_by_drag_and_the_board_is_pictured(
     card(page, dragged).drag_to(page.locator('.crm-board-dropzone[data-stage="won"]'))
     expect(card(page, dragged)).to_have_count(0)
     wait_for(lambda: stage_of(dragged) == "won")
+    assert violations == []  # the board's script runs under the Content-Security-Policy
     events = LeadEvent.objects.filter(lead=dragged, kind=LeadEvent.Kind.STAGE).order_by("pk")
     assert [(e.from_value, e.to_value, e.by_id) for e in events] == [
         ("contacted", "proposal", sales.pk),
@@ -105,7 +111,12 @@ def test_a_card_moves_by_keyboard_and_by_drag_and_the_board_is_pictured(
     ]
 
 
-def test_dropping_a_card_on_lost_asks_the_reason_in_a_dialog(page, live_server, sales):
+def test_dropping_a_card_on_lost_asks_the_reason_in_a_dialog(
+    page,
+    live_server,
+    sales,
+    violations,  # noqa: F811
+):
     lead = LeadFactory(contact__first_name="Louise", contact__last_name="Gagnon")
     log_in(page, live_server.url, "claudine")
     page.goto(f"{live_server.url}{BOARD}")
@@ -136,6 +147,7 @@ def test_dropping_a_card_on_lost_asks_the_reason_in_a_dialog(page, live_server, 
     expect(card(page, lead)).to_have_count(0)
     wait_for(lambda: stage_of(lead) == "lost")
     assert Lead.objects.get(pk=lead.pk).lost_reason == "Budget gelé jusqu’en 2027"
+    assert violations == []
 
 
 def test_without_javascript_the_cards_forms_still_move_and_ask_the_reason_for_lost(
@@ -170,7 +182,11 @@ def test_without_javascript_the_cards_forms_still_move_and_ask_the_reason_for_lo
 
 
 def test_the_calendar_shows_the_weeks_follow_ups_and_the_feed_works(
-    page, live_server, screenshot_dir, sales
+    page,
+    live_server,
+    screenshot_dir,
+    sales,
+    violations,  # noqa: F811
 ):
     now = timezone.now()
     LeadFactory(
@@ -216,4 +232,4 @@ def test_the_calendar_shows_the_weeks_follow_ups_and_the_feed_works(
     page.get_by_role("button", name="Renouveler l’adresse").click()
     assert page.locator("#crm-feed-url").input_value() != address
     assert page.context.browser.new_context().request.get(address).status == 404
-    assert PASSWORD  # the staff member logged in with the shared test password
+    assert violations == []
