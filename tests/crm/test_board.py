@@ -315,3 +315,14 @@ def test_hostile_names_do_not_break_the_board(sales_client):
 def test_the_board_and_its_move_have_names():
     assert reverse("admin:crm_lead_board") == BOARD_URL
     assert reverse("admin:crm_lead_board_move") == MOVE_URL
+
+
+@pytest.mark.django_db
+def test_the_lead_list_and_the_dashboard_link_to_the_board_and_the_calendar(sales_client):
+    lead_list = sales_client.get("/admin/crm/lead/?mine=1").content.decode()
+    assert f'href="{BOARD_URL}?mine=1"' in lead_list  # with the list's filters
+    assert 'href="/admin/crm/lead/calendar/"' in lead_list
+    index = sales_client.get("/admin/").content.decode()
+    assert f'href="{BOARD_URL}"' in index
+    assert 'href="/admin/crm/lead/calendar/"' in index
+    assert 'href="/admin/crm/staffprofile/calendar-feed/"' in index
