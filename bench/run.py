@@ -416,7 +416,9 @@ fails when the framework changes under it:
   ORM's time), the classifications at 49,509 against 12,197 with
   `bulk_create(ignore_conflicts=True)` (0.25), SQLite, 20,000 leads in batches of 1,000
   (section 5); on PostgreSQL 15
-  (the lead rows at 3,283 against 402 (0.12) and the classifications at 7,209 against 1,018 (0.14), 20,000 leads, 2026-12-01, with other sessions' tests sharing the two cores). `bulk_update` writes a `CASE WHEN` per column
+  (the lead rows at 3,283 against 402, 0.12;
+  the classifications at 7,209 against 1,018, 0.14; 20,000 leads, 2026-12-01, with other
+  sessions' tests sharing the two cores). `bulk_update` writes a `CASE WHEN` per column
   over the whole batch, which the database then evaluates row by row.
   `tests/crm/test_fast_sql.py` writes the same rows both ways and compares them, on
   SQLite and PostgreSQL.

@@ -46,6 +46,28 @@ class CrmSettings(AppSettings):
         "Days a staff API token works after it is issued; then it must be rotated.",
         check_id="crm.E002",
     )
+    BOARD_CARDS_PER_COLUMN = Setting(
+        25,
+        whole_number(1, 500),
+        "Cards shown in each column of the pipeline board; the rest are behind a "
+        '"more" link to the lead list filtered by that stage.',
+    )
+    CALENDAR_MAX_ITEMS = Setting(
+        500,
+        whole_number(1, 10_000),
+        "Follow-ups and activities shown at most on one page of the follow-up calendar "
+        "(each kind); past it the page says so and asks for a narrower view.",
+    )
+    CALENDAR_FEED_PAST_DAYS = Setting(
+        14,
+        whole_number(0, 365),
+        "How many days back a staff member's iCalendar feed starts.",
+    )
+    CALENDAR_FEED_FUTURE_DAYS = Setting(
+        90,
+        whole_number(1, 730),
+        "How many days ahead a staff member's iCalendar feed goes.",
+    )
     ADAPTER = Setting(
         "crm.adapter.CrmAdapter",
         Rule("the dotted path of a subclass of crm.adapter.CrmAdapter", _is_adapter_path),

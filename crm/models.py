@@ -398,6 +398,12 @@ class StaffProfile(TimeStampedModel):
     )
     # The day of the last follow-up digest, so that a second run that day sends nothing.
     follow_up_digest_sent_on = models.DateField(_("last digest sent on"), null=True, blank=True)
+    # The secret part of their private calendar feed's address is a signature of this
+    # random value (``crm.selectors_calendar.calendar_feed_token``): changing it (rotating)
+    # invalidates the old address at once. Empty: no feed.
+    calendar_feed_nonce = models.CharField(
+        _("calendar feed key"), max_length=64, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("staff profile")

@@ -1,5 +1,6 @@
-"""The staff API (``api/v1/leads/``, ``api/v1/auth/token/rotate/``, ``api/v1/webhooks/``).
-Include it at the site root."""
+"""The staff API (``api/v1/leads/``, ``api/v1/auth/token/rotate/``, ``api/v1/webhooks/``)
+and each staff member's private calendar feed (``calendar/<id>/<token>.ics``). Include it
+at the site root."""
 
 from django.urls import path
 
@@ -11,6 +12,7 @@ from .apis_webhooks import (
     WebhookReplayApi,
     WebhookRotateSecretApi,
 )
+from .feeds import calendar_feed
 
 app_name = "crm"
 
@@ -39,5 +41,11 @@ urlpatterns = [
         "api/v1/webhooks/<int:pk>/deliveries/<int:delivery_id>/replay/",
         WebhookReplayApi.as_view(),
         name="webhook-replay",
+    ),
+    # A staff member's private follow-up calendar (crm/feeds.py): the address is the secret.
+    path(
+        "calendar/<int:profile_id>/<str:token>.ics",
+        calendar_feed,
+        name="calendar-feed",
     ),
 ]

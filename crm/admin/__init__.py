@@ -7,6 +7,8 @@ Every change goes through ``crm.services``; the admin only validates and present
   ``lead_filters.py``, ``lead_actions.py``, ``lead_export.py`` (CSV),
   ``lead_page.py`` (inlines, panels), ``lead_decisions.py`` (review, proposed changes),
   ``lead_email.py`` (e-mail the lead from a template; the templates' own admin);
+  ``board.py`` (the pipeline board), ``calendar.py`` (the follow-up calendar and
+  "My calendar feed");
 - ``contacts.py``, ``companies.py``, ``consents.py``, ``activities.py``;
 - ``staff.py``: staff profiles, "Language of my e-mails" and "My API token";
 - ``webhooks.py``: webhook endpoints and their delivery log.

@@ -6,7 +6,8 @@ page's fieldsets, form and saves.
 Its parts live beside it: the list's paging and columns (``lead_list.py``), its rows
 (``fast_rows.py``), filters (``lead_filters.py``), actions (``lead_actions.py``), the
 page's inlines and panels (``lead_page.py``) and its two extra views
-(``lead_decisions.py``).
+(``lead_decisions.py``); the pipeline board (``board.py``) and the follow-up calendar
+(``calendar.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from ..app_settings import app_settings
 from ..forms import LeadAdminForm
 from ..models import Activity, Lead, ProposedChange
 from . import lead_actions
+from .board import LeadBoardViews
+from .calendar import LeadCalendarViews
 from .lead_decisions import LeadDecisionViews
 from .lead_email import LeadEmailViews
 from .lead_filters import (
@@ -40,7 +43,15 @@ from .widgets import LABELLED_DATETIME
 
 
 @admin.register(Lead)
-class LeadAdmin(LeadListColumns, LeadPanels, LeadDecisionViews, LeadEmailViews, admin.ModelAdmin):
+class LeadAdmin(
+    LeadListColumns,
+    LeadPanels,
+    LeadDecisionViews,
+    LeadEmailViews,
+    LeadBoardViews,
+    LeadCalendarViews,
+    admin.ModelAdmin,
+):
     form = LeadAdminForm
     formfield_overrides = LABELLED_DATETIME
     list_display = [

@@ -1,7 +1,7 @@
 """Staff profiles, and the two pages each staff member has for themselves.
 
 "Language of my e-mails" (their reminders' language) and "My API token" (when it
-expires; rotate it, the new key shown once).
+expires; rotate it, the new key shown once); "My calendar feed" is in ``calendar.py``.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from ..app_settings import app_settings
 from ..authentication import token_expires_at, token_has_expired
 from ..forms import StaffLanguageForm
 from ..models import StaffProfile
+from .calendar import CalendarFeedViews
 from .extra_views import extra_view_urls
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(CalendarFeedViews, admin.ModelAdmin):
     list_display = ["user", "language", "follow_up_digest_sent_on"]
     list_select_related = ["user"]
     fields = ["user", "language", "follow_up_digest_sent_on"]

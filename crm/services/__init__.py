@@ -11,6 +11,7 @@ Split by use case; import from ``crm.services`` (the names below), not from its 
 - ``notifications``: the e-mails the crm sends;
 - ``emails``: e-mails staff send to a lead from the practice's templates;
 - ``tokens``: a staff member's own API token;
+- ``calendar``: a staff member's private calendar feed (its secret address);
 - ``webhooks`` and ``webhook_delivery``: outbound webhooks (endpoints, the events written
   with each change, sending, retries, replay, the sweep and the log's retention).
 """
@@ -23,6 +24,7 @@ from .activities import (
     activity_update,
 )
 from .base import UNSET, absolute_url, normalize_email
+from .calendar import calendar_feed_allowed, calendar_feed_rotate
 from .contacts import (
     ContactDetails,
     company_update,
@@ -100,6 +102,8 @@ __all__ = [
     "activity_update",
     "api_token_allowed",
     "api_token_rotate",
+    "calendar_feed_allowed",
+    "calendar_feed_rotate",
     "company_update",
     "ContactDetails",
     "consents_record",

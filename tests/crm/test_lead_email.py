@@ -39,7 +39,9 @@ def test_a_template_is_filled_with_the_leads_fields_and_nothing_else_is_evaluate
     by = UserFactory(first_name="Marc", last_name="Bouchard")
     draft = services.lead_email_fill(lead=lead, template=templates["call"], by=by)
     assert draft.subject == "Un appel, Josée ?"
-    assert draft.body == "Bonjour Josée,\nAcme inc. nous intéresse. {unknown} {{literal}}\nMarc Bouchard"
+    assert draft.body == (
+        "Bonjour Josée,\nAcme inc. nous intéresse. {unknown} {{literal}}\nMarc Bouchard"
+    )
 
 
 def test_staff_send_from_the_lead_page_with_their_reply_to_and_it_is_logged(
