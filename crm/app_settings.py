@@ -35,6 +35,11 @@ class CrmSettings(AppSettings):
         "Days a staff API token works after it is issued; then it must be rotated.",
         check_id="crm.E002",
     )
+    PRIVACY_REQUEST_DUE_DAYS = Setting(
+        30,
+        whole_number(1, 365),
+        "Days the practice has to answer a privacy request (Law 25: 30); its due date.",
+    )
 
 
 app_settings = CrmSettings()

@@ -34,6 +34,7 @@ __all__ = [
     "Lead",
     "LeadEvent",
     "LeadSource",
+    "PrivacyRequest",
     "ProposedChange",
     "Recommendation",
     "StaffProfile",
@@ -261,6 +262,8 @@ class LeadEvent(TimeStampedModel):
         RETURNED = "returned", _("Came back")
         CHANGE_ACCEPTED = "change_accepted", _("Proposed change accepted")
         CHANGE_REJECTED = "change_rejected", _("Proposed change rejected")
+        # What the prospect did (crm.choices.ProspectAction in ``to_value``).
+        PROSPECT = "prospect", _("Done by the prospect")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
@@ -411,3 +414,7 @@ class ProposedChange(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_field_display()}: {self.get_status_display()}"
+
+
+# The register of privacy requests lives in its own module (it imports the models above).
+from .models_privacy import PrivacyRequest  # noqa: E402

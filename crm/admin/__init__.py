@@ -7,6 +7,7 @@ Every change goes through ``crm.services``; the admin only validates and present
   ``lead_filters.py``, ``lead_actions.py``, ``lead_export.py`` (CSV),
   ``lead_page.py`` (inlines, panels), ``lead_decisions.py`` (review, proposed changes);
 - ``contacts.py``, ``companies.py``, ``consents.py``, ``activities.py``;
+- ``privacy.py``: the queue of privacy requests (review, erasure, ...);
 - ``staff.py``: staff profiles, "Language of my e-mails" and "My API token".
 
 The dashboard (``crm.dashboard``) sits on the admin's index page, unless the host chose
@@ -20,6 +21,7 @@ from .companies import CompanyAdmin
 from .consents import ConsentAdmin
 from .contacts import ContactAdmin
 from .leads import LeadAdmin
+from .privacy import PrivacyRequestAdmin
 from .staff import StaffProfileAdmin
 
 if admin.site.index_template is None:
@@ -31,5 +33,6 @@ __all__ = [
     "ConsentAdmin",
     "ContactAdmin",
     "LeadAdmin",
+    "PrivacyRequestAdmin",
     "StaffProfileAdmin",
 ]

@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
+from ..choices import ProspectAction
 from ..models import Activity, Consent, LeadEvent, Recommendation, Stage
 
 
@@ -39,7 +40,11 @@ class ActivityInline(admin.TabularInline):
 
 
 #: How the history shows the stages and recommendations it recorded as keys.
-_VALUE_LABELS = {**dict(Stage.choices), **dict(Recommendation.choices)}
+_VALUE_LABELS = {
+    **dict(Stage.choices),
+    **dict(Recommendation.choices),
+    **dict(ProspectAction.choices),
+}
 
 
 class LeadEventInline(admin.TabularInline):

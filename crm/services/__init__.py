@@ -9,11 +9,14 @@ Split by use case; import from ``crm.services`` (the names below), not from its 
 - ``qualification``: the rules' result on a lead, one at a time or in bulk;
 - ``activities``: notes, calls, e-mails and meetings;
 - ``notifications``: the e-mails the crm sends;
-- ``tokens``: a staff member's own API token.
+- ``tokens``: a staff member's own API token;
+- ``consents``: a consent confirmed from the person's mailbox (double opt-in), or withdrawn;
+- ``privacy``: the register of privacy requests, and what a prospect does themselves.
 """
 
 from .activities import activity_create, activity_delete, activity_update
 from .base import UNSET, absolute_url, normalize_email
+from .consents import Confirmation, consent_withdraw, consents_confirm
 from .contacts import company_update, consents_record, contact_find_or_create, contact_update
 from .leads import (
     OVERRIDE_PERMISSION,
@@ -37,6 +40,14 @@ from .notifications import (
     lead_notify_return,
     staff_profile_set_language,
 )
+from .privacy import (
+    lead_correct_by_prospect,
+    privacy_request_claim_answer,
+    privacy_request_handle,
+    privacy_request_open,
+    privacy_request_release_answer,
+    prospect_action_record,
+)
 from .proposals import lead_propose_changes, proposed_changes_decide
 from .qualification import (
     QUALIFICATION_FIELDS,
@@ -48,6 +59,7 @@ from .tokens import api_token_allowed, api_token_rotate
 
 __all__ = [
     "OVERRIDE_PERMISSION",
+    "Confirmation",
     "QUALIFICATION_FIELDS",
     "UNSET",
     "OverrideNotAllowed",
@@ -58,6 +70,8 @@ __all__ = [
     "api_token_allowed",
     "api_token_rotate",
     "company_update",
+    "consent_withdraw",
+    "consents_confirm",
     "consents_record",
     "contact_find_or_create",
     "contact_update",
@@ -65,6 +79,7 @@ __all__ = [
     "json_param_from_encoded",
     "lead_assign",
     "lead_backdate",
+    "lead_correct_by_prospect",
     "history_backdate",
     "lead_mark_reviewed",
     "lead_move_stage",
@@ -81,6 +96,11 @@ __all__ = [
     "lead_update",
     "leads_bulk_record_qualification",
     "normalize_email",
+    "privacy_request_claim_answer",
+    "privacy_request_handle",
+    "privacy_request_open",
+    "privacy_request_release_answer",
     "proposed_changes_decide",
+    "prospect_action_record",
     "staff_profile_set_language",
 ]
