@@ -193,7 +193,8 @@ def test_the_form_post_is_throttled_too(client, no_send, settings):
     assert Submission.objects.count() == 1
 
 
-def test_the_thank_you_page_hides_the_result_by_default(client):
+def test_the_thank_you_page_hides_the_result_when_the_practice_hides_it(client, settings):
+    settings.QUALIFICATION_SHOW_RESULT_TO_PROSPECT = False
     submission = SubmissionFactory(status=Submission.Status.CLASSIFIED)
     Lead.objects.filter(pk=submission.lead_id).update(recommendation="fractional_cmo")
     html = client.get(f"/fr/questionnaire/thanks/{submission.public_id}/").content.decode()
@@ -216,7 +217,7 @@ def test_the_thank_you_page_refreshes_itself_while_the_result_is_computed(client
     settings.QUALIFICATION_SHOW_RESULT_TO_PROSPECT = True
     submission = SubmissionFactory()
     html = client.get(f"/en/questionnaire/thanks/{submission.public_id}/").content.decode()
-    assert '<meta http-equiv="refresh" content="5">' in html
+    assert '<meta http-equiv="refresh" content="5;url=?r=1">' in html
     assert "We are reading your answers" in html
 
 
