@@ -8,13 +8,13 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 
 from crm.models import Contact
 from qualification import services
 from qualification.models import Submission
 from qualification.prospect import links
 from tests.factories import TEXTBOOK_CMO_ANSWERS, receive_submission, submission_payload
-from tests.qualification.conftest import no_send, throttle_cache  # noqa: F401 (fixtures)
 
 SITE = "https://leads.example.com"
 
@@ -38,6 +38,26 @@ def classify(payload) -> Submission:
     services.submission_classify(submission_id=submission.pk)
     submission.refresh_from_db()
     return submission
+
+
+@pytest.fixture
+def no_send():
+    """The broker is not the subject here: record what would be sent instead."""
+    with (
+        mock.patch("qualification.services.sending.submission_send_to_classify") as send,
+        mock.patch("qualification.services.prospect_mail.publish.send_task") as publish,
+    ):
+        send.publish = publish
+        yield send
+
+
+@pytest.fixture
+def throttle_cache(settings):
+    """A working cache for the rate limits (unit tests have no Redis)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

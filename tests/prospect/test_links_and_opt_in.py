@@ -180,7 +180,8 @@ def test_a_tampered_or_expired_confirmation_link_changes_nothing(contact, client
 
 
 def unsubscribe_path(contact, lang="fr") -> str:
-    return f"/{lang}/unsubscribe/{links.unsubscribe_token(contact_id=contact.pk, email=contact.email)}/"
+    token = links.unsubscribe_token(contact_id=contact.pk, email=contact.email)
+    return f"/{lang}/unsubscribe/{token}/"
 
 
 def test_a_get_of_the_unsubscribe_link_shows_a_button_and_changes_nothing(contact, client):
