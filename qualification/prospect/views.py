@@ -16,7 +16,9 @@
 A bad link (changed, expired, or for a person no longer kept) gets a page saying so in
 the person's language, with its status (403 changed, 410 expired or gone), and
 changes nothing. Every page is sent with ``Cache-Control: no-store``,
-``Referrer-Policy: no-referrer`` (the links carry a token) and ``X-Robots-Tag: noindex``.
+``Referrer-Policy: same-origin`` (the links carry a token: no other site learns it from
+the ``Referer``; ``no-referrer`` would make browsers send ``Origin: null`` with the
+forms, which Django's CSRF check refuses) and ``X-Robots-Tag: noindex``.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def _respond(request, lang: str, template: str, context: dict, *, status: int = 
         response = render(request, template, full, status=status)
     response["Content-Language"] = lang
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -303,7 +305,7 @@ def private_export(request, lang: str, token: str, data_format: str):
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="my-data.{data_format}"'
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

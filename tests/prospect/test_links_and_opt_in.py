@@ -188,7 +188,7 @@ def test_a_get_of_the_unsubscribe_link_shows_a_button_and_changes_nothing(contac
     before = list(Consent.objects.values())
     page = client.get(unsubscribe_path(contact))
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert '<button type="submit" class="button">Me désabonner</button>' in page.content.decode()
     assert list(Consent.objects.values()) == before
 

@@ -31,7 +31,7 @@ def test_the_page_shows_what_is_kept_in_the_persons_language(client, private_tok
     assert french.status_code == 200
     html = french.content.decode()
     assert french["Cache-Control"] == "no-store"
-    assert french["Referrer-Policy"] == "no-referrer"
+    assert french["Referrer-Policy"] == "same-origin"
     for text in [
         "Votre page privée",
         "josee@acme.ca",

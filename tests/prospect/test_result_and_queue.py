@@ -110,3 +110,27 @@ def test_a_reviewer_handles_a_request_with_notes(client, requests_filed):
 def test_nobody_without_the_permission_sees_the_queue(client, requests_filed):
     client.force_login(UserFactory(username="x", is_staff=True))
     assert client.get("/admin/crm/privacyrequest/").status_code == 403
+
+
+def test_the_prospects_pages_have_the_policy_and_nothing_inline(client, josee, private_token):
+    from crm.models import Consent
+    from qualification.prospect import links
+    from tests.test_csp import assert_nothing_inline, assert_strict_policy
+
+    contact = josee.lead.contact
+    consent = Consent.objects.get(contact=contact, purpose="marketing")
+    confirm = links.confirm_token(consent_ids=[consent.pk], email=contact.email)
+    unsubscribe = links.unsubscribe_token(contact_id=contact.pk, email=contact.email)
+    for path in [
+        f"/fr/questionnaire/thanks/{josee.public_id}/",
+        f"/en/my-data/{private_token}/",
+        "/fr/my-data/",
+        f"/fr/confirm/{confirm}/",
+        f"/en/unsubscribe/{unsubscribe}/",
+        f"/fr/questionnaire/?correct={private_token}",
+        "/fr/my-data/tampered/",
+    ]:
+        response = client.get(path)
+        assert response.status_code in (200, 403), path
+        assert_strict_policy(response)
+        assert_nothing_inline(response)
