@@ -28,4 +28,7 @@ env = environ.Env(
     DJANGO_NUM_PROXIES=(int, 0),
     SITE_URL=(str, ""),
     DJANGO_DB_WEB_BUSY_TIMEOUT=(float, 5.0),
+    BOOKING_URL=(str, ""),
+    BOOKING_MIN_GRADE=(str, "B"),
+    RESOURCE_URL=(str, ""),
 )

@@ -236,6 +236,11 @@ CRM_PRACTICE_EMAIL = env("PRACTICE_EMAIL")
 # with DEBUG off). The run command sets it to its own address.
 CRM_SITE_URL = env("SITE_URL")
 QUALIFICATION_SUBMISSION_RATE = env("SUBMISSION_RATE_LIMIT")
+# The prospect's next step (qualification/prospect/outcome.py): the booking page for a good
+# enough fit ({name} and {email} filled in), else a resource, else "we will write to you".
+QUALIFICATION_BOOKING_URL = env("BOOKING_URL")
+QUALIFICATION_BOOKING_MIN_GRADE = env("BOOKING_MIN_GRADE")
+QUALIFICATION_RESOURCE_URL = env("RESOURCE_URL")
 
 # Posts to the admin login per client address and username (config/middleware.py).
 ADMIN_LOGIN_RATE_LIMIT = env("ADMIN_LOGIN_RATE_LIMIT")
