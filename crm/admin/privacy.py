@@ -51,7 +51,7 @@ def _detail_text(value) -> str:
 @admin.register(PrivacyRequest)
 class PrivacyRequestAdmin(admin.ModelAdmin):
     list_display = [
-        "__str__",
+        "number",
         "kind",
         "contact",
         "received_at",
@@ -92,6 +92,10 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
         "handled_at",
         "answer_sent_at",
     ]
+
+    @admin.display(description="#", ordering="pk")
+    def number(self, obj):
+        return f"#{obj.pk}"
 
     @admin.display(boolean=True, description=_("overdue"))
     def overdue(self, obj):
