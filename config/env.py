@@ -29,4 +29,7 @@ env = environ.Env(
     SITE_URL=(str, ""),
     DJANGO_DB_WEB_BUSY_TIMEOUT=(float, 5.0),
     WEBHOOK_ALLOW_PRIVATE_NETWORKS=(bool, False),
+    BOOKING_URL=(str, ""),
+    BOOKING_MIN_GRADE=(str, "B"),
+    RESOURCE_URL=(str, ""),
 )

@@ -111,6 +111,11 @@ class CrmSettings(AppSettings):
         "Seconds a due message waits before the sweep (``crm.tasks.sweep_webhooks``) "
         "sends it again (its own task was lost, e.g. Redis was down).",
     )
+    PRIVACY_REQUEST_DUE_DAYS = Setting(
+        30,
+        whole_number(1, 365),
+        "Days the practice has to answer a privacy request (Law 25: 30); its due date.",
+    )
 
 
 app_settings = CrmSettings()

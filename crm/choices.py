@@ -99,3 +99,37 @@ class ProposedChangeField(models.TextChoices):
     COMPANY_NAME = "company.name", _("company name")
     COMPANY_WEBSITE = "company.website", _("company website")
     ANSWERS = "lead.answers", _("answers to the questionnaire")
+
+
+class PrivacyRequestKind(models.TextChoices):
+    """What a person asks about their personal information (Québec's Law 25)."""
+
+    ACCESS = "access", _("Access to their information")
+    RECTIFICATION = "rectification", _("Correction")
+    PORTABILITY = "portability", _("Copy in a structured format")
+    ERASURE = "erasure", _("Erasure")
+    REVIEW = "review", _("Review of an automated decision")
+    CONSENT_WITHDRAWAL = "consent_withdrawal", _("Consent withdrawal")
+
+
+class PrivacyRequestStatus(models.TextChoices):
+    OPEN = "open", _("To handle")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Handled")
+    REFUSED = "refused", _("Refused")
+
+
+#: A request in one of these is still being worked: a second one of its kind waits for it.
+OPEN_PRIVACY_STATUSES = (PrivacyRequestStatus.OPEN, PrivacyRequestStatus.IN_PROGRESS)
+
+
+class ProspectAction(models.TextChoices):
+    """What a prospect did themselves (their private page, a link in an e-mail), as the
+    lead's history records it."""
+
+    CONSENT_CONFIRMED = "consent_confirmed", _("confirmed a consent from their e-mail")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("withdrew their marketing consent")
+    REVIEW_REQUESTED = "review_requested", _("asked for a person's review")
+    ERASURE_REQUESTED = "erasure_requested", _("asked for erasure")
+    DATA_DOWNLOADED = "data_downloaded", _("downloaded their data")
+    ANSWERS_CORRECTED = "answers_corrected", _("corrected their answers")

@@ -19,6 +19,7 @@ from .choices import (
     Language,
     LeadSource,
     ProposedChangeField,
+    ProspectAction,
     Recommendation,
     Stage,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "Lead",
     "LeadEvent",
     "LeadSource",
+    "PrivacyRequest",
     "ProposedChange",
     "Recommendation",
     "StaffProfile",
@@ -252,7 +254,11 @@ class Lead(TimeStampedModel):
 
 
 #: How the history shows the stages and recommendations it records as keys.
-_EVENT_VALUE_LABELS = {**dict(Stage.choices), **dict(Recommendation.choices)}
+_EVENT_VALUE_LABELS = {
+    **dict(Stage.choices),
+    **dict(Recommendation.choices),
+    **dict(ProspectAction.choices),
+}
 #: The note the crm writes on a classification (``crm.services``), kept as such.
 _RULESET_NOTE = re.compile(r"^ruleset v(\d+)( \(re-scored\))?$")
 
@@ -270,6 +276,8 @@ class LeadEvent(TimeStampedModel):
         RETURNED = "returned", _("Came back")
         CHANGE_ACCEPTED = "change_accepted", _("Proposed change accepted")
         CHANGE_REJECTED = "change_rejected", _("Proposed change rejected")
+        # What the prospect did (crm.choices.ProspectAction in ``to_value``).
+        PROSPECT = "prospect", _("Done by the prospect")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
@@ -475,3 +483,6 @@ __all__ += ["WebhookDelivery", "WebhookEndpoint", "WebhookEventType", "WebhookMe
 from .models_emails import EmailTemplate  # noqa: E402
 
 __all__ += ["EmailTemplate"]
+
+# The register of privacy requests lives in its own module (it imports the models above).
+from .models_privacy import PrivacyRequest  # noqa: E402

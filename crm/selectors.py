@@ -17,8 +17,10 @@ from .models import (
     OPEN_STAGES,
     Activity,
     Consent,
+    Contact,
     Language,
     Lead,
+    PrivacyRequest,
     ProposedChange,
     Recommendation,
     StaffProfile,
@@ -378,4 +380,64 @@ def common_values(field: str, *, limit: int = 12) -> list[str]:
         .values_list(field, flat=True)
         .annotate(n=Count("id"))
         .order_by("-n", field)[:limit]
+    )
+
+
+# --- The prospect's own view (their private page, the links in their e-mails) ---------
+
+
+def contact_for_link(*, contact_id: int, email: str) -> Contact | None:
+    """The contact a signed link names, with its company, when it still has the address
+    the link was made for (a changed or erased address makes old links lead nowhere)."""
+    from .services.base import normalize_email
+
+    return (
+        Contact.objects.select_related("company")
+        .filter(pk=contact_id, email=normalize_email(email))
+        .first()
+    )
+
+
+def contact_by_email(*, email: str) -> Contact | None:
+    """The contact with this address (any case, any spaces), or None."""
+    from .services.base import normalize_email
+
+    return Contact.objects.filter(email=normalize_email(email)).first()
+
+
+def contact_leads(*, contact_id: int) -> list[Lead]:
+    """The contact's leads, newest first."""
+    return list(Lead.objects.filter(contact_id=contact_id).order_by("-created_at", "-pk"))
+
+
+def contact_consents(*, contact_id: int) -> list[Consent]:
+    """Every consent the contact gave or withdrew, oldest first (the evidence as kept)."""
+    return list(Consent.objects.filter(contact_id=contact_id).order_by("created_at", "pk"))
+
+
+def contact_privacy_requests(*, contact_id: int) -> list[PrivacyRequest]:
+    """The contact's privacy requests, newest first."""
+    return list(
+        PrivacyRequest.objects.filter(contact_id=contact_id).order_by("-received_at", "-pk")
+    )
+
+
+def consents_awaiting_confirmation(*, contact_id: int, lead_id: int, given_at) -> list[Consent]:
+    """The grants recorded for one post (same contact, lead and time) that do not count
+    until confirmed from the person's mailbox."""
+    return list(
+        Consent.objects.filter(
+            contact_id=contact_id,
+            lead_id=lead_id,
+            created_at=given_at,
+            granted=True,
+            confirmed_at__isnull=True,
+        ).order_by("pk")
+    )
+
+
+def consents_by_ids(*, consent_ids) -> list[Consent]:
+    """These consents with their contact (a confirmation link's), in id order."""
+    return list(
+        Consent.objects.filter(pk__in=list(consent_ids)).select_related("contact").order_by("pk")
     )

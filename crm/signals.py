@@ -10,3 +10,8 @@ reclassification_requested = Signal()
 #: that proposed them brings the result computed from them onto the lead.
 #: Arguments: ``lead`` (the Lead), ``reference`` (the proposal's reference, as given).
 lead_answers_adopted = Signal()
+
+#: Sent when staff close a privacy request with an answer for the person (its status
+#: set to handled or refused, with resolution notes). The app that talks to prospects
+#: e-mails the answer. Arguments: ``privacy_request`` (the PrivacyRequest).
+privacy_request_answered = Signal()

@@ -1,7 +1,18 @@
 """The qualification app's own settings, ``QUALIFICATION_<NAME>`` in the host's settings
 (declared as ``crm.conf`` describes: default, valid values, docstring)."""
 
-from crm.conf import AppSettings, Rule, Setting, boolean, number, text, url_or_empty, whole_number
+from crm.conf import (
+    AppSettings,
+    Rule,
+    Setting,
+    boolean,
+    is_absolute_http_url,
+    number,
+    one_of,
+    text,
+    url_or_empty,
+    whole_number,
+)
 
 
 def _is_rate(value) -> bool:
@@ -15,6 +26,22 @@ def _is_rate(value) -> bool:
 
 
 rate = Rule("a rate such as 20/minute", _is_rate)
+
+
+def _is_booking_url(value) -> bool:
+    """Empty, or an absolute http(s) address once its ``{name}``/``{email}`` are filled."""
+    if value == "":
+        return True
+    if not isinstance(value, str):
+        return False
+    filled = value.replace("{name}", "x").replace("{email}", "x")
+    return "{" not in filled and "}" not in filled and is_absolute_http_url(filled)
+
+
+booking_url = Rule(
+    "an absolute http(s) address (with {name} and {email} where the service takes them), or empty",
+    _is_booking_url,
+)
 
 
 class QualificationSettings(AppSettings):
@@ -37,7 +64,10 @@ class QualificationSettings(AppSettings):
         30, whole_number(1), "Spam is deleted this many days after it came in (a daily task)."
     )
     SHOW_RESULT_TO_PROSPECT = Setting(
-        False, boolean, "Whether the thank-you page and the status API show the result."
+        True,
+        boolean,
+        "Whether the thank-you page, the status API and the confirmation e-mail show the "
+        "result (the recommendation, its reasons and the automated-decision notice).",
     )
     RESEND_PENDING_AFTER = Setting(
         120, number(1), "Seconds after which the sweep sends a still-pending submission again."
@@ -57,6 +87,37 @@ class QualificationSettings(AppSettings):
     )
     PRIVACY_POLICY_URL = Setting(
         "", url_or_empty, "A link to the full privacy policy, shown beside the privacy notice."
+    )
+
+    # --- The prospect's side: next step, e-mails, private page -----------------------
+    BOOKING_URL = Setting(
+        "",
+        booking_url,
+        "The practice's booking page (Calendly, Cal.com, Microsoft Bookings, ...), offered "
+        "to leads graded BOOKING_MIN_GRADE or better. ``{name}`` and ``{email}`` in it are "
+        "replaced by the prospect's, URL-encoded, e.g. "
+        "``https://cal.com/practice/intro?name={name}&email={email}``. Empty: no booking link.",
+    )
+    BOOKING_MIN_GRADE = Setting(
+        "B",
+        one_of("A", "B", "C", "D"),
+        "The lowest fit grade offered the booking link; lower grades get the softer step.",
+    )
+    RESOURCE_URL = Setting(
+        "",
+        url_or_empty,
+        "The softer next step for leads below BOOKING_MIN_GRADE (or with no booking page): "
+        "a resource to read. Empty: the page says the practice will write to them.",
+    )
+    PROSPECT_LINK_DAYS = Setting(
+        14,
+        whole_number(1, 365),
+        "Days a link to the private page or to confirm a consent works after it is sent.",
+    )
+    PRIVATE_LINK_RATE = Setting(
+        "5/hour",
+        rate,
+        "Requests for a new private-page link, per client address and per e-mail address.",
     )
 
     # --- Classification ------------------------------------------------------------

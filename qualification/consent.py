@@ -55,6 +55,13 @@ PRIVACY_NOTICE = Wording(
     ),
 )
 
+#: What a withdrawal of the marketing consent records (the private page's button, the
+#: one-click unsubscribe link of every e-mail).
+MARKETING_WITHDRAWAL = Wording(
+    version="marketing-withdrawal-2026-12",
+    text=_("I no longer want news, articles or invitations from %(practice)s by e-mail."),
+)
+
 #: The wording of each purpose a submission records, keyed by crm's Consent.Purpose.
 WORDINGS: dict[str, Wording] = {
     ConsentPurpose.CONTACT: CONTACT,

@@ -128,6 +128,8 @@ class QuestionnaireForm(forms.Form):
     referrer = forms.CharField(required=False, widget=forms.HiddenInput)
     # A fresh one on each blank form: posting the same form twice stores it once.
     submission_token = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The person's private-page link when they correct their answers from it (issue 12).
+    correction = forms.CharField(required=False, widget=forms.HiddenInput)
     # The honeypot: kept off-screen and out of the tab order by the template.
     fax = forms.CharField(
         label=_("Fax (leave this field empty)"),

@@ -191,6 +191,8 @@ class Submission(TimeStampedModel):
     idempotency_fingerprint = models.CharField(_("request fingerprint"), max_length=64, blank=True)
     # The first answer given, replayed as is for a retried post with the same key.
     first_response = models.JSONField(_("first response"), null=True, blank=True)
+    # When the confirmation e-mail went to the prospect (sent once per submission).
+    confirmation_sent_at = models.DateTimeField(_("confirmation e-mailed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("submission")

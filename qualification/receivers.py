@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from crm.signals import lead_answers_adopted, reclassification_requested
+from crm.signals import lead_answers_adopted, privacy_request_answered, reclassification_requested
 
 from . import selectors, services
 from .models import Choice, Question, Questionnaire
@@ -19,6 +19,12 @@ def reclassify_requested_leads(sender, lead_ids, requested_by=None, **kwargs):
 def adopt_submission_answers(sender, lead, reference, **kwargs):
     """Staff accepted a later submission's answers for a lead: its result goes on the lead."""
     services.submission_adopt_answers(lead=lead, public_id=reference)
+
+
+@receiver(privacy_request_answered, dispatch_uid="qualification.privacy_answer")
+def send_privacy_answer(sender, privacy_request, **kwargs):
+    """Staff answered a person's request: e-mail them the answer once this commits."""
+    services.send_after_commit(services.PRIVACY_ANSWER_TASK, privacy_request.pk)
 
 
 @receiver(post_save, sender=Questionnaire, dispatch_uid="qualification.questionnaire_saved")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Max, Prefetch
 from django.utils import translation
@@ -119,7 +119,12 @@ def submission_by_idempotency_key(*, key: str, scope: str) -> Submission | None:
 
 @dataclass(frozen=True)
 class ProspectView:
-    """What the prospect may see of their submission."""
+    """What the prospect may see of their submission.
+
+    ``name`` and ``email`` are what they typed (to fill in the booking link); the
+    result fields are empty unless the result is shown (see
+    :func:`submission_for_prospect`).
+    """
 
     id: uuid.UUID
     status: str
@@ -127,14 +132,21 @@ class ProspectView:
     recommendation: str | None = None
     recommendation_label: str | None = None
     recommendation_description: str | None = None
+    alternative: str | None = None
+    explanation: tuple = ()
+    fit_grade: str = ""
+    name: str = ""
+    email: str = ""
 
 
 def submission_for_prospect(*, public_id: uuid.UUID) -> ProspectView | None:
     """The submission as its sender may see it, or None when there is no such submission.
 
-    Spam looks pending forever (a bot learns nothing). The recommendation in force on
-    the lead shows only when ``QUALIFICATION_SHOW_RESULT_TO_PROSPECT`` is on and the
-    submission is classified; its label is in the submission's language.
+    Spam looks pending forever (a bot learns nothing). The result shows only when
+    ``QUALIFICATION_SHOW_RESULT_TO_PROSPECT`` is on (the default) and the submission is
+    classified: for the lead's own answers, the result in force on the lead (a person's
+    override included); for a later post by an address already known, its own
+    classification, never the lead's. Labels are in the submission's language.
     """
     submission = Submission.objects.select_related("lead").filter(public_id=public_id).first()
     if submission is None:
@@ -142,35 +154,54 @@ def submission_for_prospect(*, public_id: uuid.UUID) -> ProspectView | None:
     status = submission.status
     if status == Submission.Status.SPAM:
         status = Submission.Status.PENDING
-    view = ProspectView(id=submission.public_id, status=status, language=submission.language)
-    if not (
-        app_settings.SHOW_RESULT_TO_PROSPECT
-        and status == Submission.Status.CLASSIFIED
-        and submission.lead is not None
-    ):
+    contact = (submission.details or {}).get("contact") or {}
+    name = " ".join(
+        part for part in (contact.get("first_name", ""), contact.get("last_name", "")) if part
+    )
+    view = ProspectView(
+        id=submission.public_id,
+        status=status,
+        language=submission.language,
+        name=name,
+        email=contact.get("email", ""),
+    )
+    if status != Submission.Status.CLASSIFIED or submission.lead is None:
         return view
+    own = (
+        Classification.objects.filter(submission=submission)
+        .order_by("-pk")
+        .values("recommendation", "alternative", "explanation", "fit_grade")
+        .first()
+    )
     if submission.answers_adopted:
-        recommendation = submission.lead.recommendation_in_force
-    else:
+        lead = submission.lead
+        stored = lead.classification or {}
+        result = {
+            "recommendation": lead.recommendation_in_force,
+            "alternative": lead.alternative or None,
+            "explanation": stored.get("explanation") or (own or {}).get("explanation") or [],
+            "fit_grade": lead.fit_grade,
+        }
+    elif own is not None:
         # A later post for a known address shows its own result, never the lead's (which
         # may hold a person's override about someone else's answers).
-        recommendation = (
-            Classification.objects.filter(submission=submission)
-            .order_by("-pk")
-            .values_list("recommendation", flat=True)
-            .first()
-        )
-    if recommendation not in PROSPECT_RECOMMENDATIONS:
+        result = {**own, "alternative": own["alternative"] or None}
+    else:
+        return view
+    # The grade chooses the next step (the booking link), shown even when the result is not.
+    view = replace(view, fit_grade=result["fit_grade"] or "")
+    recommendation = result["recommendation"]
+    if not app_settings.SHOW_RESULT_TO_PROSPECT or recommendation not in PROSPECT_RECOMMENDATIONS:
         return view
     label, description = PROSPECT_RECOMMENDATIONS[recommendation]
     with translation.override(submission.language):
-        return ProspectView(
-            id=view.id,
-            status=view.status,
-            language=view.language,
+        return replace(
+            view,
             recommendation=recommendation,
             recommendation_label=str(label),
             recommendation_description=str(description),
+            alternative=result["alternative"],
+            explanation=tuple(result["explanation"] or ()),
         )
 
 

@@ -18,6 +18,8 @@ from crm.text import without_control_characters
 from . import consent
 from .intake import HONEYPOT_FIELD, LANGUAGES, validate_answers
 from .models import Question, Questionnaire
+from .prospect.links import link_request_url
+from .prospect.outcome import next_step, prospect_result
 
 
 class TruncatedCharField(serializers.CharField):
@@ -262,12 +264,70 @@ class SubmissionReceiptSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="Always pending at this point.")
 
 
+class AlternativeOutSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=["advisor", "interim_director", "full_time_hire"])
+    label = serializers.CharField()
+    description = serializers.CharField()
+
+
+class NextStepOutSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["booking", "resource", "write"],
+        help_text=(
+            "booking: the practice's booking page (url); resource: something to read "
+            "(url); write: the practice will write to the prospect (no url)."
+        ),
+    )
+    url = serializers.CharField(
+        allow_blank=True,
+        help_text="Without the prospect's name and address (the thank-you page fills them in).",
+    )
+
+
+class NoticeOutSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        help_text="The notice of Law 25 s.12.1: the recommendation was made by automated "
+        "processing, and what the person may ask for."
+    )
+    review_url = serializers.CharField(
+        help_text="Where the person asks for their private page, to ask for a review, see "
+        "or correct their information."
+    )
+
+
 class SubmissionStatusSerializer(serializers.Serializer):
+    """Where a submission stands and, once classified (and unless the practice hides it),
+    its result as the prospect reads it, in the submission's language."""
+
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=["pending", "classified", "failed"])
     recommendation = serializers.SerializerMethodField(
         help_text="Null unless the practice shows the result to prospects and it is computed."
     )
+    alternative = serializers.SerializerMethodField(
+        help_text="Another model that may suit the prospect, when there is one."
+    )
+    reasons = serializers.SerializerMethodField(
+        help_text="Three to five sentences of the explanation that weighed most."
+    )
+    notice = serializers.SerializerMethodField()
+    next_step = serializers.SerializerMethodField()
+
+    def _result(self, view):
+        cache = self.context.setdefault("_results", {})
+        if view.id not in cache:
+            cache[view.id] = (
+                prospect_result(
+                    recommendation=view.recommendation,
+                    alternative=view.alternative,
+                    explanation=view.explanation,
+                    fit_grade=view.fit_grade,
+                    language=view.language,
+                )
+                if view.recommendation
+                else None
+            )
+        return cache[view.id]
 
     @extend_schema_field(
         {
@@ -288,6 +348,34 @@ class SubmissionStatusSerializer(serializers.Serializer):
             "label": view.recommendation_label,
             "description": view.recommendation_description,
         }
+
+    @extend_schema_field(AlternativeOutSerializer(allow_null=True))
+    def get_alternative(self, view) -> dict | None:
+        result = self._result(view)
+        if result is None or not result.alternative:
+            return None
+        return {
+            "key": result.alternative,
+            "label": result.alternative_label,
+            "description": result.alternative_description,
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_reasons(self, view) -> list[str]:
+        result = self._result(view)
+        return list(result.reasons) if result is not None else []
+
+    @extend_schema_field(NoticeOutSerializer(allow_null=True))
+    def get_notice(self, view) -> dict | None:
+        result = self._result(view)
+        if result is None:
+            return None
+        return {"text": result.notice, "review_url": link_request_url(lang=view.language)}
+
+    @extend_schema_field(NextStepOutSerializer)
+    def get_next_step(self, view) -> dict:
+        step = next_step(fit_grade=view.fit_grade)
+        return {"kind": step.kind, "url": step.url}
 
 
 class ChoiceOutSerializer(serializers.Serializer):

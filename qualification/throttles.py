@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import math
@@ -51,11 +52,21 @@ class SubmissionRateThrottle(BaseThrottle):
             return request.META.get("REMOTE_ADDR") or ""
         return super().get_ident(request)
 
+    #: The cache key's prefix: each limit counts apart.
+    key_prefix = "throttle_submissions"
+
+    def rate(self) -> str:
+        return app_settings.SUBMISSION_RATE
+
     def allow_request(self, request, view) -> bool:
-        allowance, window = parse_rate(app_settings.SUBMISSION_RATE)
+        return self.allow(self.get_ident(request))
+
+    def allow(self, ident: str) -> bool:
+        """Count one more for ``ident`` in this window; whether it is within the rate."""
+        allowance, window = parse_rate(self.rate())
         now = time.time()
         start = math.floor(now / window) * window
-        key = f"throttle_submissions_{self.get_ident(request)}_{int(start)}"
+        key = f"{self.key_prefix}_{ident}_{int(start)}"
         try:
             posts = _count(key, timeout=window + 1)
         except Exception as exc:
@@ -68,6 +79,21 @@ class SubmissionRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.retry_after
+
+
+class PrivateLinkRateThrottle(SubmissionRateThrottle):
+    """``QUALIFICATION_PRIVATE_LINK_RATE`` requests for a private-page link, counted per
+    client address and, apart, per e-mail address asked for (so that nobody fills a
+    person's mailbox from many addresses). The same fixed windows in the same cache."""
+
+    key_prefix = "throttle_private_link"
+
+    def rate(self) -> str:
+        return app_settings.PRIVATE_LINK_RATE
+
+    def allow_email(self, email: str) -> bool:
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        return self.allow(f"email_{digest}")
 
 
 def client_address(request) -> str:

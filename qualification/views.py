@@ -20,6 +20,9 @@ from .app_settings import app_settings
 from .consent import practice_name
 from .forms import SWITCH_LANGUAGE, QuestionnaireForm
 from .models import Submission
+from .prospect import links, outcome
+from .prospect import views as prospect_views
+from .prospect.correction import correction_contact, correction_initial, verified_correction
 from .throttles import SubmissionRateThrottle, client_address, client_ip
 
 OTHER_LANGUAGE = {"fr": "en", "en": "fr"}
@@ -54,12 +57,20 @@ def questionnaire_page(request, lang: str):
         questionnaire = selectors.questionnaire_current()
         if questionnaire is None:
             raise Http404("No questionnaire is published.")
-        query = urlencode({k: v for k, v in request.GET.items() if k.startswith("utm_")})
+        query = urlencode(
+            {k: v for k, v in request.GET.items() if k.startswith("utm_") or k == "correct"}
+        )
         context = _page_context(request, lang, _questionnaire_url(OTHER_LANGUAGE[lang], query))
         if request.method == "GET":
             initial = QuestionnaireForm.blank_initial(
                 request.GET, referrer=request.META.get("HTTP_REFERER", "")
             )
+            if "correct" in request.GET:
+                contact, problem = correction_contact(request.GET.get("correct", ""))
+                if problem:
+                    return prospect_views.link_problem(request, lang, problem)
+                initial.update(correction_initial(contact, request.GET["correct"]))
+                context["correcting"] = True
             form = QuestionnaireForm(initial=initial, questionnaire=questionnaire, language=lang)
             return _in(
                 lang, render(request, "qualification/questionnaire.html", {**context, "form": form})
@@ -102,6 +113,7 @@ def questionnaire_page(request, lang: str):
             idempotency_key=form.idempotency_key,
             fingerprint_of=form.posted(),
             key_reuse_makes_a_new_submission=True,
+            verified_contact=verified_correction(request.POST),
         )
         if result.errors is not None:
             return _in(
@@ -116,14 +128,31 @@ def questionnaire_page(request, lang: str):
         return _thanks_redirect(lang, result.submission)
 
 
+#: How many times the thank-you page's "Refresh the page" link (JavaScript off) is offered
+#: before the page says the answer will come by e-mail (the script tries for 5 minutes).
+MAX_REFRESHES = 24
+
+
+def _small_number(value) -> int:
+    try:
+        return min(max(int(value), 0), MAX_REFRESHES)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _thanks_redirect(lang: str, submission: Submission):
     return redirect("qualification:thanks", lang=lang, public_id=submission.public_id)
 
 
 @require_http_methods(["GET"])
 def thanks_page(request, lang: str, public_id):
-    """After submitting: thanks, and the recommendation once computed if the practice
-    chose to show it (``QUALIFICATION_SHOW_RESULT_TO_PROSPECT``)."""
+    """After submitting: thanks; once the worker has classified the submission, its result
+    (unless ``QUALIFICATION_SHOW_RESULT_TO_PROSPECT`` is off), the reasons that weighed
+    most and the automated-decision notice (Law 25 s.12.1); the next step. While it is
+    pending a small static script (``qualification/thanks.js``) reads the page again every
+    few seconds and shows the result in place, in a status region; no timed refresh of
+    the whole page (WCAG 2.2.1). With JavaScript off, a "Refresh the page" link does it
+    by hand; after ``MAX_REFRESHES`` of those the page says the result will come by e-mail."""
     with translation.override(lang):
         view = selectors.submission_for_prospect(public_id=public_id)
         if view is None:
@@ -134,16 +163,34 @@ def thanks_page(request, lang: str, public_id):
         )
         context = _page_context(request, lang, other_url)
         show_result = app_settings.SHOW_RESULT_TO_PROSPECT
+        # Reload while the worker has not finished, for about two minutes at most.
+        refreshes = _small_number(request.GET.get("r"))
+        pending = view.status == Submission.Status.PENDING
+        waiting = show_result and pending and refreshes < MAX_REFRESHES
+        result = None
+        if view.recommendation:
+            # In the page's language, which may not be the submission's.
+            result = outcome.prospect_result(
+                recommendation=view.recommendation,
+                alternative=view.alternative,
+                explanation=view.explanation,
+                fit_grade=view.fit_grade,
+                language=lang,
+            )
         context.update(
             {
                 "submission": view,
                 "show_result": show_result,
-                "waiting": show_result and view.status == Submission.Status.PENDING,
+                "result": result,
+                "waiting": waiting,
+                "refresh_url": f"?{urlencode({'r': refreshes + 1})}",
+                "failed": view.status == Submission.Status.FAILED,
+                "still_pending": show_result and pending and not waiting,
+                "next_step": outcome.next_step(
+                    fit_grade=view.fit_grade, name=view.name, email=view.email
+                ),
+                "link_request_url": links.link_request_url(lang=lang, absolute=False),
                 "questionnaire_url": _questionnaire_url(lang),
             }
         )
-        if view.recommendation:
-            # The label is in the submission's language; this page may be in the other.
-            label, description = selectors.PROSPECT_RECOMMENDATIONS[view.recommendation]
-            context["recommendation"] = {"label": str(label), "description": str(description)}
         return _in(lang, render(request, "qualification/thanks.html", context))

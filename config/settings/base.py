@@ -247,6 +247,11 @@ CRM_SITE_URL = env("SITE_URL")
 QUALIFICATION_SUBMISSION_RATE = env("SUBMISSION_RATE_LIMIT")
 # Webhooks to loopback/private addresses (and plain http): development and tests only.
 CRM_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env("WEBHOOK_ALLOW_PRIVATE_NETWORKS")
+# The prospect's next step (qualification/prospect/outcome.py): the booking page for a good
+# enough fit ({name} and {email} filled in), else a resource, else "we will write to you".
+QUALIFICATION_BOOKING_URL = env("BOOKING_URL")
+QUALIFICATION_BOOKING_MIN_GRADE = env("BOOKING_MIN_GRADE")
+QUALIFICATION_RESOURCE_URL = env("RESOURCE_URL")
 
 # Posts to the admin login per client address and username (config/middleware.py).
 ADMIN_LOGIN_RATE_LIMIT = env("ADMIN_LOGIN_RATE_LIMIT")

@@ -8,6 +8,10 @@ from .base import DATABASES, INSTALLED_APPS
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A worker process started by a browser test writes its e-mails where the test reads them.
+if env("TEST_EMAIL_DIR", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("TEST_EMAIL_DIR")
 
 # A file, not memory, so that a real Celery worker process sees the same test
 # database as the test process. Each checkout has its own file.

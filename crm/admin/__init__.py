@@ -10,6 +10,7 @@ Every change goes through ``crm.services``; the admin only validates and present
   ``board.py`` (the pipeline board), ``calendar.py`` (the follow-up calendar and
   "My calendar feed");
 - ``contacts.py``, ``companies.py``, ``consents.py``, ``activities.py``;
+- ``privacy.py``: the queue of privacy requests (review, erasure, ...);
 - ``staff.py``: staff profiles, "Language of my e-mails" and "My API token";
 - ``webhooks.py``: webhook endpoints and their delivery log.
 
@@ -25,6 +26,7 @@ from .consents import ConsentAdmin
 from .contacts import ContactAdmin
 from .lead_email import EmailTemplateAdmin
 from .leads import LeadAdmin
+from .privacy import PrivacyRequestAdmin
 from .staff import StaffProfileAdmin
 from .webhooks import WebhookDeliveryAdmin, WebhookEndpointAdmin
 
@@ -38,6 +40,7 @@ __all__ = [
     "ConsentAdmin",
     "ContactAdmin",
     "LeadAdmin",
+    "PrivacyRequestAdmin",
     "StaffProfileAdmin",
     "WebhookDeliveryAdmin",
     "WebhookEndpointAdmin",

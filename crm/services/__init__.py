@@ -12,6 +12,8 @@ Split by use case; import from ``crm.services`` (the names below), not from its 
 - ``emails``: e-mails staff send to a lead from the practice's templates;
 - ``tokens``: a staff member's own API token;
 - ``calendar``: a staff member's private calendar feed (its secret address);
+- ``consents``: a consent confirmed from the person's mailbox (double opt-in), or withdrawn;
+- ``privacy``: the register of privacy requests, and what a prospect does themselves;
 - ``webhooks`` and ``webhook_delivery``: outbound webhooks (endpoints, the events written
   with each change, sending, retries, replay, the sweep and the log's retention).
 """
@@ -25,6 +27,7 @@ from .activities import (
 )
 from .base import UNSET, absolute_url, normalize_email
 from .calendar import calendar_feed_allowed, calendar_feed_rotate
+from .consents import Confirmation, consent_withdraw, consents_confirm
 from .contacts import (
     ContactDetails,
     company_update,
@@ -61,6 +64,14 @@ from .notifications import (
     lead_notify_return,
     staff_profile_set_language,
 )
+from .privacy import (
+    lead_correct_by_prospect,
+    privacy_request_claim_answer,
+    privacy_request_handle,
+    privacy_request_open,
+    privacy_request_release_answer,
+    prospect_action_record,
+)
 from .proposals import lead_propose_changes, proposed_changes_decide
 from .qualification import (
     QUALIFICATION_FIELDS,
@@ -91,6 +102,7 @@ __all__ = [
     "lead_email_refusal",
     "lead_email_send",
     "OVERRIDE_PERMISSION",
+    "Confirmation",
     "QUALIFICATION_FIELDS",
     "UNSET",
     "OverrideNotAllowed",
@@ -106,12 +118,15 @@ __all__ = [
     "calendar_feed_rotate",
     "company_update",
     "ContactDetails",
+    "consent_withdraw",
+    "consents_confirm",
     "consents_record",
     "contact_find_or_create",
     "contact_update",
     "follow_up_digests_send",
     "lead_assign",
     "lead_backdate",
+    "lead_correct_by_prospect",
     "history_backdate",
     "lead_mark_reviewed",
     "lead_move_stage",
@@ -128,7 +143,12 @@ __all__ = [
     "lead_update",
     "leads_bulk_record_qualification",
     "normalize_email",
+    "privacy_request_claim_answer",
+    "privacy_request_handle",
+    "privacy_request_open",
+    "privacy_request_release_answer",
     "proposed_changes_decide",
+    "prospect_action_record",
     "staff_profile_set_language",
     "RETRY_SCHEDULE",
     "webhook_delivery_replay",

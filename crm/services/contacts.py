@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
 
@@ -66,6 +66,7 @@ def consents_record(
     source: str = "",
     given_at: datetime | None = None,
     confirmed: bool = True,
+    needs_confirmation: Collection[str] = (),
 ) -> list[Consent]:
     """Keep the evidence of several consents given at once, in one insert: ``given`` maps
     each purpose to its ``granted``, ``wording_version`` and ``wording`` (as shown).
@@ -75,6 +76,9 @@ def consents_record(
     as evidence with no ``confirmed_at`` and changes nothing in force
     (:func:`crm.selectors.consent_in_force`); a refusal counts at once (CASL: a
     withdrawal is honoured; turning a consent off can wrong nobody).
+    ``needs_confirmation`` names purposes whose grant waits for confirmation even when
+    ``confirmed`` (double opt-in: marketing, confirmed from the e-mail's link with
+    :func:`consents_confirm`).
     """
     at = given_at or timezone.now()
     return Consent.objects.bulk_create(
@@ -92,7 +96,9 @@ def consents_record(
             user_agent=user_agent[:300],
             source=source[:300],
             # A refusal counts at once, whoever sent it: never contacting someone is safe.
-            confirmed_at=at if confirmed or not consent["granted"] else None,
+            confirmed_at=at
+            if (confirmed and purpose not in needs_confirmation) or not consent["granted"]
+            else None,
         )
         for purpose, consent in given.items()
     )

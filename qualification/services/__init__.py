@@ -10,7 +10,11 @@ Split by use case; import from ``qualification.services`` (the names below):
 - ``classification``: a submission scored with the current ruleset, the result
   written on the lead;
 - ``rulesets``: drafts edited, versions published and frozen;
-- ``reclassification``: stored leads re-scored in bulk.
+- ``reclassification``: stored leads re-scored in bulk;
+- ``prospect_mail``: the e-mails a prospect receives (confirmation, private link, the
+  answer to a request), each with the one-click unsubscribe headers;
+- ``prospect``: what a prospect does from their private page (requests, withdrawal,
+  downloads).
 """
 
 from .classification import TRANSIENT_ERRORS, submission_adopt_answers, submission_classify
@@ -24,6 +28,24 @@ from .intake import (
     submission_receive_spam,
     submissions_backdate,
     submissions_purge,
+)
+from .prospect import (
+    private_link_request,
+    prospect_data_downloaded,
+    prospect_request_erasure,
+    prospect_request_review,
+    prospect_withdraw_marketing,
+)
+from .prospect_mail import (
+    CONFIRMATION_TASK,
+    PRIVACY_ANSWER_TASK,
+    PRIVATE_LINK_TASK,
+    privacy_answer_send,
+    private_link_send,
+    prospect_email_send,
+    send_after_commit,
+    submission_send_confirmation,
+    submissions_skip_confirmation,
 )
 from .reclassification import ReclassifySummary, leads_reclassify
 from .rulesets import (
@@ -43,12 +65,24 @@ from .sending import (
 
 __all__ = [
     "CLASSIFY_TASK",
+    "CONFIRMATION_TASK",
+    "PRIVACY_ANSWER_TASK",
+    "PRIVATE_LINK_TASK",
     "TRANSIENT_ERRORS",
     "IntakeResult",
     "NoPublishedRuleset",
     "ReclassifySummary",
     "RulesetLocked",
     "leads_reclassify",
+    "privacy_answer_send",
+    "private_link_request",
+    "prospect_data_downloaded",
+    "prospect_request_erasure",
+    "prospect_request_review",
+    "prospect_withdraw_marketing",
+    "private_link_send",
+    "prospect_email_send",
+    "send_after_commit",
     "ruleset_add_draft",
     "ruleset_create_draft",
     "ruleset_publish",
@@ -61,9 +95,11 @@ __all__ = [
     "submission_receipt",
     "submission_receive",
     "submission_receive_spam",
+    "submission_send_confirmation",
     "submission_send_to_classify",
     "submission_sweep_pending",
     "submissions_backdate",
     "submissions_purge",
     "submissions_retry_classification",
+    "submissions_skip_confirmation",
 ]

@@ -26,6 +26,7 @@ from ..selectors import (
 )
 from .base import retrying_races
 from .filing import file_lead_in_transaction, file_lead_quietly
+from .prospect_mail import submission_confirmation_after_commit
 from .rulesets import NoPublishedRuleset
 
 if TYPE_CHECKING:
@@ -59,12 +60,12 @@ def submission_classify(*, submission_id: int) -> Classification | None:
     """
     row = (
         Submission.objects.filter(pk=submission_id)
-        .values_list("status", "attempts", "lead_id", "language", "answers")
+        .values_list("status", "attempts", "lead_id", "language", "answers", "confirmation_sent_at")
         .first()
     )
     if row is None:
         return None
-    status, attempts, lead_id, language, answers = row
+    status, attempts, lead_id, language, answers, confirmation_sent_at = row
     if status in (Submission.Status.SPAM, Submission.Status.FAILED):
         return None
     current = ruleset_current_for_scoring()
@@ -105,6 +106,7 @@ def submission_classify(*, submission_id: int) -> Classification | None:
                 latest=latest,
                 ruleset_id=ruleset_id,
                 outcome=outcome,
+                confirm=confirmation_sent_at is None,
             )
 
         return retrying_races(write, f"Classifying submission {submission_id}")
@@ -123,7 +125,13 @@ def submission_classify(*, submission_id: int) -> Classification | None:
 
 
 def _submission_record_classification(
-    *, submission_id: int, lead_id: int, latest: bool, ruleset_id: int, outcome: scoring.Outcome
+    *,
+    submission_id: int,
+    lead_id: int,
+    latest: bool,
+    ruleset_id: int,
+    outcome: scoring.Outcome,
+    confirm: bool = True,
 ) -> Classification:
     result = qualification_result(outcome)
     try:
@@ -147,6 +155,9 @@ def _submission_record_classification(
     )
     if latest:
         crm_services.lead_record_qualification(lead_id=lead_id, result=result, savepoint=False)
+    if confirm:
+        # The prospect's confirmation e-mail, once this commits (sent once per submission).
+        submission_confirmation_after_commit(submission_id)
     return classification
 
 

@@ -11,7 +11,7 @@ from django.db import (
 from django.utils import timezone
 
 from crm import services as crm_services
-from crm.choices import LeadSource, ProposedChangeField
+from crm.choices import ConsentPurpose, LeadSource, ProposedChangeField
 
 from ..intake import answers_display
 from ..models import Submission
@@ -35,7 +35,11 @@ def submission_file_lead(*, submission_id: int) -> int | None:
     returned), both consents with the wording shown, dated when the prospect wrote.
 
     A post proves nothing about who sent it (issue 10). For a first-time prospect it
-    creates the contact, company and lead, and its consents count. For an address
+    creates the contact, company and lead, and its consents count, except marketing,
+    which counts once confirmed from the e-mail (double opt-in, issue 12). A post from
+    the person's own private-page link (``details["verified_by_link"]``, set by the
+    intake after checking the signed link) is a correction: its details and answers
+    replace the stored ones and its result goes on the lead. For an address
     already known it changes nothing stored: its consents are kept unconfirmed, and
     what it gives differently (details, and answers when it joins an open lead) becomes
     proposed changes for staff to accept field by field; its answers are classified on
@@ -108,6 +112,7 @@ def file_lead_in_transaction(
     )
     # A post proves nothing about who sent it: for an address already known, its
     # consents are evidence awaiting confirmation, and its details are proposals.
+    verified = not contact_created and _verified_by_link(details, person)
     crm_services.consents_record(
         contact=person,
         lead=lead,
@@ -117,18 +122,43 @@ def file_lead_in_transaction(
         user_agent=submission.user_agent,
         source=details["consent_source"],
         given_at=submission.created_at,
-        confirmed=contact_created,
+        confirmed=contact_created or verified,
+        # Double opt-in: marketing counts once confirmed from the e-mail, whoever posted.
+        needs_confirmation=(ConsentPurpose.MARKETING,),
     )
-    if not contact_created:
+    if verified:
+        # Sent from the person's private page link (their mailbox): a correction.
+        crm_services.lead_correct_by_prospect(
+            lead_id=lead.pk,
+            contact={**details["contact"], "language": language},
+            company=details["company"],
+            answers=submission.answers,
+            answers_display=display,
+            reference=str(submission.public_id),
+            at=submission.created_at,
+        )
+    elif not contact_created:
         _propose_differences(submission, lead, display, answers_too=not lead_created)
+    adopted = lead_created or verified
     if note_lead:
         Submission.objects.filter(pk=submission_id).update(
-            lead=lead, answers_adopted=lead_created, updated_at=timezone.now()
+            lead=lead, answers_adopted=adopted, updated_at=timezone.now()
         )
-    elif not lead_created:
+    elif not adopted:
         # (``answers_adopted`` is True by default: only a returning post writes it here.)
         Submission.objects.filter(pk=submission_id).update(answers_adopted=False)
-    return lead.pk, lead_created
+    return lead.pk, adopted
+
+
+def _verified_by_link(details: dict, person) -> bool:
+    """Whether the submission came from the person's own private-page link (a correction:
+    the intake checked the signed link and that the address posted is the link's)."""
+    verified = details.get("verified_by_link")
+    return (
+        isinstance(verified, dict)
+        and verified.get("contact_id") == person.pk
+        and crm_services.normalize_email(verified.get("email", "")) == person.email
+    )
 
 
 def _propose_differences(

@@ -94,8 +94,14 @@ def submission_receive(
     user_agent: str = "",
     consent_source: str = "",
     idempotency: IdempotencyKey | None = None,
+    verified_contact: tuple[int, str] | None = None,
 ) -> tuple[Submission, bool]:
     """Store a validated submission, ``pending``, then send it to be classified.
+
+    ``verified_contact`` is ``(contact id, address)`` of a signed private-page link the
+    post came with (a correction, checked by the caller): the worker then files it as
+    the person's own correction (:func:`submission_file_lead`). Only the web form's
+    correction passes it; a post never sets it itself.
 
     The durable part is one insert in one transaction: the submission with its answers
     and, in ``details``, the validated contact, company, consent and source. Once it
@@ -134,6 +140,11 @@ def submission_receive(
             for key in ("utm_source", "utm_medium", "utm_campaign", "referrer")
         },
     }
+    if verified_contact is not None:
+        details["verified_by_link"] = {
+            "contact_id": verified_contact[0],
+            "email": verified_contact[1],
+        }
 
     def store() -> Submission:
         now = timezone.now()
@@ -250,6 +261,7 @@ def submission_intake(
     idempotency_key: str | None = None,
     fingerprint_of: Any = None,
     key_reuse_makes_a_new_submission: bool = False,
+    verified_contact: tuple[int, str] | None = None,
 ) -> IntakeResult:
     """Take a post from the web form or the API, the same way for both.
 
@@ -300,6 +312,7 @@ def submission_intake(
         ip_address=ip_address,
         user_agent=user_agent,
         consent_source=consent_source,
+        verified_contact=verified_contact,
     )
     try:
         submission, created = receive(idempotency=key_use)

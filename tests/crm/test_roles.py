@@ -38,7 +38,13 @@ def test_reviewer_reviews_but_neither_deletes_leads_nor_changes_rulesets():
     } <= perms
     assert "crm.delete_lead" not in perms
     assert not {p for p in perms if p.startswith("qualification.") and "ruleset" in p}
-    assert not {p for p in perms if p.startswith("crm.change_") and p != "crm.change_lead"}
+    # Besides leads, a Reviewer handles only the privacy requests' queue (issue 12).
+    assert {p for p in perms if p.startswith("crm.change_")} == {
+        "crm.change_lead",
+        "crm.change_privacyrequest",
+    }
+    assert "crm.view_privacyrequest" in perms
+    assert "crm.delete_privacyrequest" not in perms
 
 
 @pytest.mark.django_db

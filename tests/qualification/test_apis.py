@@ -622,14 +622,23 @@ def test_the_questionnaire_is_read_in_a_fixed_number_of_queries(
 def test_the_status_of_a_pending_submission(client):
     submission = SubmissionFactory()
     body = client.get(f"{URL}{submission.public_id}/").json()
-    assert body == {"id": str(submission.public_id), "status": "pending", "recommendation": None}
+    assert body == {
+        "id": str(submission.public_id),
+        "status": "pending",
+        "recommendation": None,
+        "alternative": None,
+        "reasons": [],
+        "notice": None,
+        "next_step": {"kind": "write", "url": ""},
+    }
 
 
 def test_an_unknown_submission_is_not_found(client):
     assert client.get(f"{URL}{uuid.uuid4()}/").status_code == 404
 
 
-def test_the_recommendation_stays_hidden_by_default(client):
+def test_the_recommendation_stays_hidden_when_the_practice_hides_it(client, settings):
+    settings.QUALIFICATION_SHOW_RESULT_TO_PROSPECT = False
     submission = SubmissionFactory(status=Submission.Status.CLASSIFIED)
     Lead.objects.filter(pk=submission.lead_id).update(recommendation="fractional_cmo")
     body = client.get(f"{URL}{submission.public_id}/").json()

@@ -200,7 +200,8 @@ def test_the_form_post_is_throttled_too(client, no_send, settings):
     assert Submission.objects.count() == 1
 
 
-def test_the_thank_you_page_hides_the_result_by_default(client):
+def test_the_thank_you_page_hides_the_result_when_the_practice_hides_it(client, settings):
+    settings.QUALIFICATION_SHOW_RESULT_TO_PROSPECT = False
     submission = SubmissionFactory(status=Submission.Status.CLASSIFIED)
     Lead.objects.filter(pk=submission.lead_id).update(recommendation="fractional_cmo")
     html = client.get(f"/fr/questionnaire/thanks/{submission.public_id}/").content.decode()
@@ -230,7 +231,7 @@ def test_the_thank_you_page_looks_for_the_result_while_it_is_computed(client, se
     assert re.search(r'<script src="[^"]*qualification/thanks\.js" defer></script>', html)
     assert re.search(r'<div id="result" role="status" data-waiting>', html)
     assert "We are reading your answers" in html
-    assert '<a href="">Refresh the page</a>' in html
+    assert '<a href="?r=1">Refresh the page</a>' in html
 
 
 def test_an_unknown_thank_you_page_is_not_found(client):

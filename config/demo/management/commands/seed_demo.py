@@ -299,6 +299,8 @@ class Seeder:
         # Demo leads are not news: mark them announced, so that classifying them
         # e-mails nobody (and tries no broker for it).
         crm_services.lead_backdate(lead_id=lead_id, notified_at=now)
+        # Nobody wrote them: no confirmation e-mail to their made-up addresses.
+        services.submissions_skip_confirmation(submission_ids=[submission.pk])
         services.submission_classify(submission_id=submission.pk)
         lead = Lead.objects.select_related("contact").get(pk=lead_id)
 
