@@ -115,6 +115,8 @@ class EmailTemplateAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
+        if "body" not in form.base_fields:  # read-only for who may only view templates
+            return form
         names = ", ".join("{" + name + "}" for name in sorted(services.PLACEHOLDERS))
         form.base_fields["body"].help_text = gettext(
             "The lead's details go where you write %(names)s."

@@ -6,8 +6,11 @@ the thank-you page (plain, waiting for the result, with the result) and the "bus
 (503). The admin, as a Sales staff member and as a Reviewer: the sign-in page (and its
 rate-limited answer), the dashboard, each list and page of ours, the lead page with
 everything on it, the proposed changes, the bulk actions' pages, "My API token",
-"Language of my e-mails", and the webhooks (receivers, their secret shown once, the
-delivery log). A screenshot of each audited page at each width goes to
+"Language of my e-mails", the webhooks (receivers, their secret shown once, the
+delivery log), the pipeline board, the follow-up calendar and its feed page, the privacy
+requests, the e-mail templates and "E-mail this lead". The prospect's side: the page to
+ask for a private link, the private page (with a review to fix, then filed, and a bad
+link), the consent confirmation and the one-click unsubscribe pages. A screenshot of each audited page at each width goes to
 ``artifacts/screenshots/a11y-*.png``.
 
 Not audited: ``/api/docs/`` is the Swagger UI (drf-spectacular's sidecar, a library's page
@@ -27,9 +30,19 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from crm import services as crm_services
-from crm.models import Activity, Consent, Lead, WebhookDelivery, WebhookMessage
+from crm.models import (
+    Activity,
+    Consent,
+    EmailTemplate,
+    Lead,
+    PrivacyRequest,
+    WebhookDelivery,
+    WebhookMessage,
+)
 from qualification import services
+from qualification import services as prospect_services
 from qualification.models import Classification, Ruleset, Submission
+from qualification.prospect import links
 from tests.browser.axe import assert_accessible
 from tests.factories import (
     CONSULTANT_ANSWERS,
@@ -188,6 +201,13 @@ def roles():
     """The Sales and Reviewer groups (see tests/browser/test_admin.py's ``roles``)."""
     importlib.import_module("crm.migrations.0003_roles").create_roles(apps, None)
     importlib.import_module("qualification.migrations.0004_roles_rules").grant(apps, None)
+    importlib.import_module("crm.migrations.0006_webhooks").grant_webhook_permissions(apps, None)
+    importlib.import_module("crm.migrations.0007_email_templates").grant_template_permissions(
+        apps, None
+    )
+    importlib.import_module("crm.migrations.0009_privacy_requests").grant_privacy_requests(
+        apps, None
+    )
 
 
 FIRST = submission_payload(
@@ -238,6 +258,15 @@ def pipeline(roles, redis_up):
     LeadFactory(recommendation="fractional_cmo", stage="won", owner=sales)
     LeadFactory(pending=True)
     Ruleset.objects.create(version=902, weights=Ruleset.objects.get(version=1).weights)
+    prospect_services.prospect_request_review(
+        contact_id=lead.contact_id,
+        observations="Je pense avoir besoin d'un CMO, pas d'un consultant.\n<b>Merci</b>",
+        language="fr",
+    )
+    EmailTemplate.objects.create(
+        name="Book a call", language="fr", subject="Un appel, {first_name} ?",
+        body="Bonjour {first_name},\nPrenons rendez-vous.",
+    )  # fmt: skip
     return lead
 
 
@@ -276,6 +305,8 @@ def admin_pages(lead: Lead) -> dict[str, str]:
     activity = Activity.objects.filter(lead=lead).first()
     filtered = "recommendation=fractional_cmo&needs_review__exact=1"
     endpoint, delivery = _webhook_with_a_failed_delivery(lead)
+    privacy_request = PrivacyRequest.objects.filter(contact=lead.contact).first()
+    template = EmailTemplate.objects.first()
     return {
         "dashboard": "/admin/",
         "lead-list": "/admin/crm/lead/",
@@ -303,6 +334,16 @@ def admin_pages(lead: Lead) -> dict[str, str]:
         "activity-add": "/admin/crm/activity/add/",
         "api-token": "/admin/crm/staffprofile/api-token/",
         "my-language": "/admin/crm/staffprofile/mine/",
+        "board": "/admin/crm/lead/board/",
+        "board-filtered": "/admin/crm/lead/board/?recommendation=fractional_cmo&mine=1",
+        "calendar-week": "/admin/crm/lead/calendar/",
+        "calendar-month": "/admin/crm/lead/calendar/?view=month",
+        "calendar-feed": "/admin/crm/staffprofile/calendar-feed/",
+        "privacy-request-list": "/admin/crm/privacyrequest/",
+        "privacy-request-page": f"/admin/crm/privacyrequest/{privacy_request.pk}/change/",
+        "email-template-list": "/admin/crm/emailtemplate/",
+        "email-template-page": f"/admin/crm/emailtemplate/{template.pk}/change/",
+        "lead-email": f"/admin/crm/lead/{lead.pk}/email/?template={template.pk}",
         "webhook-list": "/admin/crm/webhookendpoint/",
         "webhook-add": "/admin/crm/webhookendpoint/add/",
         "webhook-page": f"/admin/crm/webhookendpoint/{endpoint.pk}/change/",
@@ -400,3 +441,58 @@ def test_the_webhook_secret_page(tab, live_server, check, pipeline):
     tab.click("input[name=_save]")
     expect(tab.locator("#crm-webhook-secret")).to_be_visible()
     check("admin-sales-webhook-secret")
+
+
+# --- The prospect's side: the private page and the links of their e-mails -------------
+
+
+@pytest.fixture
+def prospect(redis_up):
+    """Josée, classified from the form, then back with a marketing consent that waits for
+    her confirmation (an address already known)."""
+    for payload in (FIRST, RETURN):
+        submission, _created = receive_submission(payload)
+        services.submission_classify(submission_id=submission.pk)
+    return Lead.objects.get(contact__email="josee@acme.ca").contact
+
+
+def test_the_new_link_page(tab, live_server, check, language, prospect):
+    tab.goto(f"{live_server.url}/{language}/my-data/")
+    check("private-link-request")
+    tab.locator("input[type=email]").fill("josee@acme.ca")
+    tab.locator("main form [type=submit]").click()
+    expect(tab.locator("main [role=status]")).to_be_visible()  # the same answer, known or not
+    check("private-link-sent")
+
+
+def test_the_private_page_and_its_answers(tab, live_server, check, language, prospect):
+    token = links.private_token(contact_id=prospect.pk, email=prospect.email)
+    page_url = f"{live_server.url}/{language}/my-data/{token}/"
+    tab.goto(page_url)
+    check("private-page")
+    review = tab.locator("form[action$='/review/']")
+    review.locator("[type=submit]").click()  # no observations: a field to fix
+    expect(tab.locator("[aria-invalid=true]")).to_have_count(1)
+    check("private-page-review-error")
+    tab.locator("textarea").fill("Je crois avoir besoin d'un CMO.")
+    tab.locator("form[action$='/review/'] [type=submit]").click()
+    expect(tab.locator("main")).to_be_visible()
+    check("private-page-review-filed")
+    tab.goto(f"{live_server.url}/{language}/my-data/{token[:-4]}abcd/")
+    check("private-page-bad-link")
+
+
+def test_the_confirmation_and_unsubscribe_pages(tab, live_server, check, language, prospect):
+    waiting = Consent.objects.filter(contact=prospect, granted=True, confirmed_at__isnull=True)
+    confirm = links.confirm_token(
+        consent_ids=list(waiting.values_list("pk", flat=True)), email=prospect.email
+    )
+    tab.goto(f"{live_server.url}/{language}/confirm/{confirm}/")
+    check("consent-confirm")
+    tab.locator("main form [type=submit]").click()
+    check("consent-confirmed")
+    unsubscribe = links.unsubscribe_token(contact_id=prospect.pk, email=prospect.email)
+    tab.goto(f"{live_server.url}/{language}/unsubscribe/{unsubscribe}/")
+    check("unsubscribe")
+    tab.locator("main form [type=submit]").click()
+    check("unsubscribed")

@@ -104,3 +104,11 @@ def test_who_may_not_change_the_lead_may_not_e_mail_it(client, templates):
     viewer = UserFactory(is_staff=True)
     client.force_login(viewer)
     assert client.get(email_url(LeadFactory())).status_code in (403, 302)
+
+
+def test_a_reviewer_reads_a_template_without_editing_it(client, templates):
+    reviewer = UserFactory(roles=["Reviewer"])
+    client.force_login(reviewer)
+    page = client.get(reverse("admin:crm_emailtemplate_change", args=[templates["call"].pk]))
+    assert page.status_code == 200
+    assert 'name="body"' not in page.content.decode()
