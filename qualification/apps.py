@@ -8,4 +8,10 @@ class QualificationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from crm.unsubscribe import register_link_builder
+
         from . import checks, receivers  # noqa: F401  (registers checks and signal receivers)
+        from .prospect.links import unsubscribe_link
+
+        # The crm's e-mails to prospects carry the link to this app's unsubscribe page.
+        register_link_builder(unsubscribe_link)

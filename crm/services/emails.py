@@ -5,7 +5,8 @@ reads the message filled in, may change it, and sends it through Django's e-mail
 backend with their own address as ``Reply-To``. The message is logged on the lead as a
 done e-mail activity (its timeline shows it). A marketing template needs the
 prospect's marketing consent in force (``crm.selectors.consent_in_force``; CASL); a
-one-to-one reply about their request does not.
+one-to-one reply about their request does not. Like every e-mail to a prospect it
+carries the one-click unsubscribe headers of RFC 8058 (``crm.unsubscribe``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from ..models import Activity, ConsentPurpose, EmailTemplate, Lead
+from ..unsubscribe import unsubscribe_headers, unsubscribe_url
 from .activities import activity_create
 
 #: What a template may name between braces, and where the value comes from.
@@ -109,6 +111,11 @@ def lead_email_send(
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[lead.contact.email],
         reply_to=[by.email] if getattr(by, "email", "") else None,
+        headers=unsubscribe_headers(
+            unsubscribe_url(
+                contact_id=lead.contact_id, email=lead.contact.email, language=lead.language
+            )
+        ),
     )
     message.send()
     return activity

@@ -143,3 +143,10 @@ def unsubscribe_token_read(token: str) -> tuple[int, str]:
 
 def unsubscribe_url(*, lang: str, token: str) -> str:
     return absolute_url(reverse("qualification:unsubscribe", kwargs={"lang": lang, "token": token}))
+
+
+def unsubscribe_link(contact_id: int, email: str, language: str) -> str:
+    """The contact's one-click unsubscribe link (what ``crm.unsubscribe`` asks for)."""
+    return unsubscribe_url(
+        lang=language, token=unsubscribe_token(contact_id=contact_id, email=email)
+    )

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 
 from crm import selectors as crm_selectors
 from crm import services as crm_services
+from crm.unsubscribe import unsubscribe_headers, unsubscribe_url
 
 from .. import publish
 from ..app_settings import app_settings
@@ -65,9 +66,7 @@ def prospect_email_send(
 ) -> None:
     """Send ``qualification/email/<template>`` (``_subject.txt``, ``.txt``, ``.html``) to
     ``email``, in ``language``, with the one-click unsubscribe headers (RFC 8058)."""
-    unsubscribe = links.unsubscribe_url(
-        lang=language, token=links.unsubscribe_token(contact_id=contact_id, email=email)
-    )
+    unsubscribe = unsubscribe_url(contact_id=contact_id, email=email, language=language)
     with translation.override(language):
         full = {
             **context,
@@ -86,10 +85,7 @@ def prospect_email_send(
         text,
         settings.DEFAULT_FROM_EMAIL,
         [email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=unsubscribe_headers(unsubscribe),
     )
     message.attach_alternative(html, "text/html")
     message.send()

@@ -10,8 +10,8 @@ everything on it, the proposed changes, the bulk actions' pages, "My API token",
 delivery log), the pipeline board, the follow-up calendar and its feed page, the privacy
 requests, the e-mail templates and "E-mail this lead". The prospect's side: the page to
 ask for a private link, the private page (with a review to fix, then filed, and a bad
-link), the consent confirmation and the one-click unsubscribe pages. A screenshot of each audited page at each width goes to
-``artifacts/screenshots/a11y-*.png``.
+link), the consent confirmation and the one-click unsubscribe pages. A screenshot of
+each audited page at each width goes to ``artifacts/screenshots/a11y-*.png``.
 
 Not audited: ``/api/docs/`` is the Swagger UI (drf-spectacular's sidecar, a library's page
 and markup; our template only loads it) and ``/api/v1/...`` in a browser is DRF's

@@ -3,6 +3,8 @@ the lead; a marketing template needs a marketing consent in force, a reply does 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -45,8 +47,9 @@ def test_a_template_is_filled_with_the_leads_fields_and_nothing_else_is_evaluate
 
 
 def test_staff_send_from_the_lead_page_with_their_reply_to_and_it_is_logged(
-    sales_client, templates
+    sales_client, templates, settings
 ):
+    settings.CRM_SITE_URL = "https://leads.example.com"
     lead = LeadFactory(contact__first_name="Josée", contact__email="josee@example.com")
     page = sales_client.get(f"{email_url(lead)}?template={templates['call'].pk}")
     assert page.status_code == 200
@@ -62,6 +65,12 @@ def test_staff_send_from_the_lead_page_with_their_reply_to_and_it_is_logged(
     assert message.to == ["josee@example.com"]
     assert message.reply_to == [answer.wsgi_request.user.email]
     assert "\n" not in message.subject and message.bcc == []
+    # Like every e-mail to a prospect: the one-click unsubscribe of RFC 8058.
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.fullmatch(
+        r"<https://leads\.example\.com/fr/unsubscribe/[^>]+/>",
+        message.extra_headers["List-Unsubscribe"],
+    )
     logged = Activity.objects.get(lead=lead)
     assert logged.kind == Activity.Kind.EMAIL and logged.done_at is not None
     assert "Bonjour Josée" in logged.body and "Un appel," in logged.body
