@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .models import OPEN_STAGES, LeadSource, Recommendation, Stage
+from .selectors_review import review_queue
 
 
 def bar_chart(rows: list[tuple[str, int, str, str]], *, width: int = 560, bar: int = 22) -> dict:
@@ -130,6 +131,7 @@ def dashboard_context(*, user, now: datetime | None = None) -> dict[str, Any]:
         }
         for row in selectors.leads_by_source(limit=10)
     ]
+    reviews = review_queue(now=now, limit=0)
     overdue, overdue_total = selectors.overdue_follow_ups(now=now, limit=10)
     _mine, my_overdue_total = selectors.overdue_follow_ups(now=now, owner=user, limit=0)
     weekly = [(start.strftime("%d/%m"), count) for start, count in summary["weekly"]]
@@ -142,6 +144,8 @@ def dashboard_context(*, user, now: datetime | None = None) -> dict[str, Any]:
         "weekly_chart": column_chart(weekly),
         "conversion": conversion,
         "sources": sources,
+        "reviews": reviews,
+        "review_queue_url": reverse("admin:crm_lead_review_queue"),
         "overdue": overdue,
         "overdue_total": overdue_total,
         "my_overdue_total": my_overdue_total,

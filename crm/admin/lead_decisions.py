@@ -95,4 +95,8 @@ class LeadDecisionViews:
         else:
             services.lead_mark_reviewed(lead=lead, by=request.user)
             self.message_user(request, gettext("Marked as reviewed by you."), messages.SUCCESS)
+        # Back where the button was: the lead page, or the review queue.
+        queue = reverse("admin:crm_lead_review_queue")
+        if request.POST.get("next") == queue:
+            return HttpResponseRedirect(queue)
         return HttpResponseRedirect(reverse("admin:crm_lead_change", args=[lead.pk]))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import selectors
 from ..choices import CLEAR_AT_LEAST, LEANING_AT_LEAST
 from ..models import Recommendation
+from ..selectors_review import to_review_q
 
 
 class RecommendationInForceFilter(admin.SimpleListFilter):
@@ -106,6 +107,16 @@ class ConfidenceFilter(ConditionFilter):
             ),
             "low": (_("Uncertain (under 50 %)"), Q(confidence__lt=LEANING_AT_LEAST)),
         }
+
+
+class ToReviewFilter(ConditionFilter):
+    """Results waiting for a person's review (``crm.selectors_review``: the review queue)."""
+
+    title = _("review")
+    parameter_name = "to_review"
+
+    def conditions(self, request):
+        return {"1": (_("To review by a person"), to_review_q())}
 
 
 class MineFilter(ConditionFilter):

@@ -34,11 +34,13 @@ from .lead_filters import (
     OverdueFilter,
     OwnerFilter,
     RecommendationInForceFilter,
+    ToReviewFilter,
     UtmCampaignFilter,
     UtmSourceFilter,
 )
 from .lead_list import CappedCountPaginator, LeadChangeList, LeadListColumns
 from .lead_page import ActivityInline, LeadEventInline, LeadPanels, activity_formset_data
+from .review_queue import LeadReviewQueueViews
 from .widgets import LABELLED_DATETIME
 
 
@@ -48,6 +50,7 @@ class LeadAdmin(
     LeadPanels,
     LeadDecisionViews,
     LeadEmailViews,
+    LeadReviewQueueViews,
     LeadBoardViews,
     LeadCalendarViews,
     admin.ModelAdmin,
@@ -70,6 +73,7 @@ class LeadAdmin(
         RecommendationInForceFilter,
         ConfidenceFilter,
         "fit_grade",
+        ToReviewFilter,
         "needs_review",
         "stage",
         OwnerFilter,

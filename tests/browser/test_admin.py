@@ -176,3 +176,41 @@ def test_the_lead_list_fits_a_1280_pixel_screen_without_scrolling_sideways(
     overridden = page.locator("#result_list tbody tr", has_text="changée par une personne")
     expect(overridden).to_have_count(1)
     assert "%" not in overridden.locator("td.field-recommendation_badge").inner_text()
+
+
+def test_the_review_queue_empties_as_leads_are_reviewed(page, live_server, screenshot_dir, roles):
+    """Issue 15: the dashboard's tile opens the queue; "Mark reviewed" from the queue and
+    an override on the lead page each take a lead out."""
+    from tests.browser.axe import assert_accessible
+
+    UserFactory(username="rene", first_name="René", roles=["Reviewer"])
+    first = LeadFactory(needs_review=True, contact__first_name="Amélie", contact__last_name="Roy")
+    second = LeadFactory(
+        needs_review=True, recommendation="consultant",
+        contact__first_name="Bruno", contact__last_name="Côté",
+    )  # fmt: skip
+    LeadFactory(needs_review=False)
+
+    log_in(page, live_server.url, "rene")
+    page.locator("#crm-dashboard a.crm-card", has_text="à faire réviser").click()
+    page.wait_for_url("**/admin/crm/lead/review-queue/")
+    rows = page.locator("table.crm-queue").first.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    assert_accessible(page, context="review queue (fr)")
+    page.screenshot(path=str(screenshot_dir / "admin-review-queue.png"), full_page=True)
+
+    rows.filter(has_text="Amélie Roy").get_by_role("button", name="Marquer révisée").click()
+    page.wait_for_url("**/admin/crm/lead/review-queue/")
+    expect(rows).to_have_count(1)
+    first.refresh_from_db()
+    assert first.reviewed_by.username == "rene"
+
+    rows.get_by_role("link", name="Bruno Côté").click()
+    page.select_option("#id_override_to", "fractional_cmo")
+    page.fill("#id_override_reason", "Il veut un leader, il l'a dit au téléphone.")
+    page.click('input[name="_continue"]')
+    page.wait_for_selector(".messagelist .success")
+    page.goto(f"{live_server.url}/admin/crm/lead/review-queue/")
+    expect(page.get_by_text("Rien n'attend de révision.")).to_be_visible()
+    second.refresh_from_db()
+    assert second.override_recommendation == "fractional_cmo"
