@@ -8,6 +8,7 @@ class QualificationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from crm.timeline import register_source
         from crm.unsubscribe import register_link_builder
 
         from . import checks, receivers  # noqa: F401  (registers checks and signal receivers)
@@ -15,3 +16,7 @@ class QualificationConfig(AppConfig):
 
         # The crm's e-mails to prospects carry the link to this app's unsubscribe page.
         register_link_builder(unsubscribe_link)
+        # The lead page's timeline shows each submission as it came in.
+        from .timeline import submission_entries
+
+        register_source(submission_entries)

@@ -1,8 +1,9 @@
 """What the lead page shows besides its form: inlines and read-only panels.
 
-The activities and history inlines, and the panels (the rules' result and why, the
-override, the prospect, consents, answers, what to decide), each rendered from its own
-template under ``admin/crm/lead/``.
+The activities inline (where staff add a note, call, meeting or e-mail), and the panels
+(the rules' result and why, the override, the prospect, consents, answers, the timeline
+of everything that happened, what to decide), each rendered from its own template under
+``admin/crm/lead/``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
-from ..models import Activity, Consent, LeadEvent
+from ..models import Activity, Consent
+from ..timeline import lead_timeline
 from .widgets import LABELLED_DATETIME, LabelledInlineFormSet
 
 
@@ -67,39 +69,6 @@ class ActivityInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class LeadEventInline(admin.TabularInline):
-    model = LeadEvent
-    fields = ["created_at", "kind", "from_label", "to_label", "note_display", "by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = _("history")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by")
-
-    @admin.display(description=_("from"))
-    def from_label(self, event):
-        return event.from_label
-
-    @admin.display(description=_("to"))
-    def to_label(self, event):
-        return event.to_label
-
-    @admin.display(description=_("note"))
-    def note_display(self, event):
-        return event.note_display
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 def _render(template: str, **context) -> str:
     return render_to_string(template, context)
 
@@ -121,6 +90,10 @@ class LeadPanels:
             "admin/crm/lead/explanation_panel.html",
             lines=selectors.lead_explanation_display(lead, translation.get_language()),
         )
+
+    @admin.display(description=_("timeline"))
+    def timeline_panel(self, lead):
+        return _render("admin/crm/lead/timeline_panel.html", entries=lead_timeline(lead))
 
     @admin.display(description=_("override"))
     def override_panel(self, lead):

@@ -39,7 +39,7 @@ from .lead_filters import (
     UtmSourceFilter,
 )
 from .lead_list import CappedCountPaginator, LeadChangeList, LeadListColumns
-from .lead_page import ActivityInline, LeadEventInline, LeadPanels, activity_formset_data
+from .lead_page import ActivityInline, LeadPanels, activity_formset_data
 from .review_queue import LeadReviewQueueViews
 from .widgets import LABELLED_DATETIME
 
@@ -106,7 +106,7 @@ class LeadAdmin(
         lead_actions.request_reclassification,
         lead_actions.export_csv,
     ]
-    inlines = [ActivityInline, LeadEventInline]
+    inlines = [ActivityInline]
     readonly_fields = [
         "lost_reason",
         "classification_panel",
@@ -116,6 +116,7 @@ class LeadAdmin(
         "company_panel",
         "consents_panel",
         "answers_panel",
+        "timeline_panel",
         "proposed_changes_panel",
         "source",
         "utm_source",
@@ -183,6 +184,7 @@ class LeadAdmin(
             ),
             (_("Prospect"), {"fields": ["contact_panel", "company_panel", "consents_panel"]}),
             (_("Answers"), {"fields": ["answers_panel"]}),
+            (_("Timeline"), {"fields": ["timeline_panel"]}),
             (
                 _("Origin"),
                 {
