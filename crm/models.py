@@ -261,6 +261,14 @@ _EVENT_VALUE_LABELS = {
 }
 #: The note the crm writes on a classification (``crm.services``), kept as such.
 _RULESET_NOTE = re.compile(r"^ruleset v(\d+)( \(re-scored\))?$")
+#: The note on a "came back" line once the new answers are scored (``returning_fit_note``).
+_RETURN_FIT_NOTE = re.compile(r"^fit (\S+) \(stored (\S+)\)$")
+
+
+def returning_fit_note(*, new: str, stored: str) -> str:
+    """The machine note of a returning prospect's new fit grade beside the stored one
+    (shown in the reader's language by ``LeadEvent.note_display``)."""
+    return f"fit {new or '-'} (stored {stored or '-'})"
 
 
 class LeadEvent(TimeStampedModel):
@@ -313,6 +321,12 @@ class LeadEvent(TimeStampedModel):
     def note_display(self) -> str:
         """The note in the reader's language when the crm wrote it (``ruleset v2``,
         ``ruleset v2 (re-scored)``, kept in the database as such); a person's note as is."""
+        fit = _RETURN_FIT_NOTE.match(self.note)
+        if fit is not None:
+            return gettext("fit of the new answers: %(new)s (the lead's: %(stored)s)") % {
+                "new": fit.group(1),
+                "stored": fit.group(2),
+            }
         found = _RULESET_NOTE.match(self.note)
         if found is None:
             return self.note

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext
 
-from .models import Lead, PrivacyRequest
+from .models import Lead, PrivacyRequest, ProposedChange
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,26 @@ def _short(when: datetime) -> str:
     return formats.date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT")
 
 
+def _proposals(lead: Lead) -> Iterable[Entry]:
+    from django.utils.translation import get_language
+
+    from .selectors import proposed_change_rows
+
+    for change in ProposedChange.objects.filter(lead=lead).order_by("-created_at"):
+        rows = proposed_change_rows(change, get_language() or "fr")
+        yield Entry(
+            at=change.created_at,
+            kind="proposal",
+            title=gettext("Proposed by a later post: %(field)s (%(status)s)")
+            % {"field": change.get_field_display(), "status": change.get_status_display()},
+            text="\n".join(
+                f"{row.label}: {row.stored or '—'} → {row.proposed or '—'}" for row in rows
+            ),
+        )
+
+
 register_source(_activities)
+register_source(_proposals)
 register_source(_history)
 register_source(_requests)
 

@@ -72,7 +72,11 @@ from .privacy import (
     privacy_request_release_answer,
     prospect_action_record,
 )
-from .proposals import lead_propose_changes, proposed_changes_decide
+from .proposals import (
+    lead_note_returning_result,
+    lead_propose_changes,
+    proposed_changes_decide,
+)
 from .qualification import (
     QUALIFICATION_FIELDS,
     lead_record_qualification,
@@ -135,6 +139,7 @@ __all__ = [
     "lead_open_or_attach",
     "lead_override_allowed",
     "lead_override_recommendation",
+    "lead_note_returning_result",
     "lead_propose_changes",
     "lead_record_qualification",
     "lead_request_reclassification",

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..adapter import Recipient, get_adapter
-from ..models import Lead, StaffProfile
+from ..models import Lead, LeadEvent, StaffProfile
 from .base import absolute_url
 
 
@@ -51,10 +51,25 @@ def lead_notify_return(*, lead_id: int, changes: int = 0) -> bool:
     lead = Lead.objects.select_related("contact", "company", "owner").filter(pk=lead_id).first()
     if lead is None:
         return False
+    from ..selectors import lead_pending_changes, proposed_change_rows
+
     adapter = get_adapter()
     recipients = adapter.returning_prospect_recipients(lead)
-    context = {"lead": lead, "changes": changes, "lead_url": _lead_url(lead)}
+    pending = lead_pending_changes(lead_id=lead.pk)
+    came_back = lead.events.filter(kind=LeadEvent.Kind.RETURNED).order_by("-created_at").first()
     for recipient in recipients:
+        context = {
+            "lead": lead,
+            "changes": changes,
+            "lead_url": _lead_url(lead),
+            # Field by field, in the recipient's language: what the post gave differently.
+            "rows": [
+                (str(change.get_field_display()), row)
+                for change in pending
+                for row in proposed_change_rows(change, recipient.language)
+            ],
+            "came_back": came_back if came_back and came_back.to_value else None,
+        }
         adapter.send_notification(name="returning_prospect", recipient=recipient, context=context)
     return bool(recipients)
 

@@ -12,11 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
-    Lead,
-    LeadEvent,
-    ProposedChange,
-)
+from ..models import Lead, LeadEvent, ProposedChange, returning_fit_note
+from ..results import QualificationResult
 from .notifications import notify_return_after_commit
 
 
@@ -82,6 +79,24 @@ def lead_propose_changes(
         if notify:
             notify_return_after_commit(lead.pk, len(created))
     return created
+
+
+@transaction.atomic
+def lead_note_returning_result(*, lead_id: int, result: QualificationResult) -> None:
+    """What the rules make of a returning prospect's new answers (not adopted: the lead
+    keeps its own result), written on the "came back" line of the lead's history: from
+    the lead's recommendation in force to the new answers' one, and both fit grades, so
+    that a change is never silent. Nothing else on the lead changes."""
+    lead = Lead.objects.filter(pk=lead_id).first()
+    if lead is None:
+        return
+    event = lead.events.filter(kind=LeadEvent.Kind.RETURNED).order_by("-created_at").first()
+    if event is None:
+        return
+    event.from_value = lead.recommendation_in_force or ""
+    event.to_value = result.recommendation
+    event.note = returning_fit_note(new=result.fit_grade, stored=lead.fit_grade)
+    event.save(update_fields=["from_value", "to_value", "note", "updated_at"])
 
 
 def _apply_change(lead: Lead, change: ProposedChange) -> None:

@@ -155,6 +155,10 @@ def _submission_record_classification(
     )
     if latest:
         crm_services.lead_record_qualification(lead_id=lead_id, result=result, savepoint=False)
+    elif not Submission.objects.filter(pk=submission_id, answers_adopted=True).exists():
+        # A returning prospect's answers, not adopted: the lead keeps its result, and its
+        # history says what the new answers give (never a silent change).
+        crm_services.lead_note_returning_result(lead_id=lead_id, result=result)
     if confirm:
         # The prospect's confirmation e-mail, once this commits (sent once per submission).
         submission_confirmation_after_commit(submission_id)

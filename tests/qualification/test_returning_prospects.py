@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from crm import selectors as crm_selectors
 from crm import services as crm_services
@@ -349,3 +350,35 @@ def test_the_admin_says_so_when_a_decision_is_not_allowed(client, known):
     assert response.status_code == 200
     assert "crm.change_contact" in response.content.decode()
     assert Contact.objects.get().phone == "514 555-0199"
+
+
+def test_what_changed_is_said_field_by_field_in_the_history_and_to_the_owner(
+    known, celery_eager, django_capture_on_commit_callbacks
+):
+    """Issue 15: a known prospect's new post is never silent: the history's "came back"
+    line says what the new answers give against the lead's result, the timeline lists
+    each proposed field, and the owner's e-mail lists them field by field."""
+    from crm.timeline import lead_timeline
+
+    _first, lead, owner = known
+    with django_capture_on_commit_callbacks(execute=True):
+        classify(HOSTILE)
+
+    came_back = lead.events.get(kind="returned")
+    assert (came_back.from_value, came_back.to_value) == ("fractional_cmo", "consultant")
+    with translation.override("en"):
+        assert str(came_back) == "Came back: Fractional CMO → Marketing consultant"
+        assert came_back.note_display.startswith("fit of the new answers: ")
+        proposals = [e for e in lead_timeline(lead) if e.kind == "proposal"]
+    assert {"phone", "company name", "answers to the questionnaire"} <= {
+        e.title.split(": ", 1)[1].rsplit(" (", 1)[0] for e in proposals
+    }
+    assert any("514 555-0199 → 1 900 555-0000" in e.text for e in proposals)
+
+    [message] = mail.outbox
+    assert message.to == [owner.email]
+    assert "514 555-0199 → 1 900 555-0000" in message.body
+    assert "Evil Corp" in message.body
+    # The owner reads it in their language (French by default): the rules' new reading.
+    assert "Consultant marketing" in message.body and "CMO sur demande" in message.body
+    assert snapshot(lead)["lead"][1] == "fractional_cmo"  # still the lead's own result
