@@ -6,7 +6,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
@@ -16,6 +15,7 @@ from . import selectors, services
 from .authentication import ExpiringTokenAuthentication, token_expires_at
 from .filters import LeadFilter
 from .models import Activity, Lead
+from .pagination import StaffPagination
 from .parsers import StrictJSONParser
 from .permissions import CanViewLeads, ModelPermissions
 from .serializers import (
@@ -26,10 +26,8 @@ from .serializers import (
 )
 
 
-class LeadPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
+class LeadPagination(StaffPagination):
+    example_path = "/api/v1/leads/"
 
 
 class StaffApi(generics.GenericAPIView):

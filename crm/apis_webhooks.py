@@ -12,13 +12,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAdminUser
 from rest_framework.response import Response
 
 from . import services
 from .apis import StaffApi
 from .models_webhooks import WebhookDelivery, WebhookEndpoint
+from .pagination import StaffPagination
 from .serializers_webhooks import (
     WebhookDeliverySerializer,
     WebhookEndpointCreateSerializer,
@@ -38,10 +38,8 @@ class CanChangeWebhooks(BasePermission):
         return request.user.has_perm("crm.change_webhookendpoint")
 
 
-class DeliveryPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
+class DeliveryPagination(StaffPagination):
+    example_path = "/api/v1/webhooks/7/deliveries/"
 
 
 class WebhookApi(StaffApi):

@@ -11,7 +11,12 @@ from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -73,6 +78,43 @@ class QuestionnaireApi(PublicApi):
         return Response(serializer.data)
 
 
+#: A real submission, in the questionnaire's own keys (``GET /api/v1/questionnaire/``).
+SUBMISSION_EXAMPLE = OpenApiExample(
+    "A prospect from a partner site",
+    request_only=True,
+    value={
+        "language": "fr",
+        "contact": {
+            "first_name": "Josée",
+            "last_name": "Tremblay",
+            "email": "josee.tremblay@boulangerie-tremblay.ca",
+            "phone": "418 555-0142",
+            "job_title": "Présidente",
+        },
+        "company": {"name": "Boulangerie Tremblay", "website": "boulangerie-tremblay.ca"},
+        "answers": {
+            "needs": ["structure_team", "align_strategy"],
+            "horizon": "ongoing",
+            "involvement": "join_leadership",
+            "represent_company": "yes",
+            "supervise_team": "yes",
+            "time_commitment": "one_or_two_days_week",
+            "marketing_team_size": "three_to_ten",
+            "marketing_leader": "none",
+            "strategy_state": "informal",
+            "employees": "50_199",
+            "annual_revenue": "10m_50m",
+            "monthly_budget": "5k_10k",
+            "start": "this_quarter",
+            "decision_role": "owner_or_ceo",
+            "context": "Trois succursales de plus d'ici un an.",
+        },
+        "consent": {"contact": True, "marketing": False},
+        "source": {"utm_source": "linkedin", "utm_medium": "social", "utm_campaign": "automne"},
+    },
+)
+
+
 class SubmissionCreateApi(PublicApi):
     parser_classes = [SubmissionJSONParser]
 
@@ -82,6 +124,7 @@ class SubmissionCreateApi(PublicApi):
     @extend_schema(
         operation_id="submission_create",
         request=SubmissionInSerializer,
+        examples=[SUBMISSION_EXAMPLE],
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
