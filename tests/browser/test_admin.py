@@ -214,3 +214,52 @@ def test_the_review_queue_empties_as_leads_are_reviewed(page, live_server, scree
     expect(page.get_by_text("Rien n'attend de révision.")).to_be_visible()
     second.refresh_from_db()
     assert second.override_recommendation == "fractional_cmo"
+
+
+def test_staff_e_mail_a_lead_from_a_template_and_see_it_in_the_timeline(
+    page, live_server, screenshot_dir, roles, settings
+):
+    """Issue 15: choose a template on the lead page, read it filled in, send it; the
+    message is logged and shows in the lead's timeline with its full text."""
+    from django.core import mail
+
+    from crm.models import EmailTemplate
+    from tests.browser.axe import assert_accessible
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    UserFactory(username="claudine", first_name="Claudine", email="claudine@practice.example",
+                roles=["Sales"])  # fmt: skip
+    EmailTemplate.objects.create(
+        name="Réserver un appel", language="fr", subject="Un appel, {first_name} ?",
+        body="Bonjour {first_name},\nParlons de {company}.\n{sender_name}",
+    )  # fmt: skip
+    lead = LeadFactory(
+        contact__first_name="Geneviève", contact__email="genevieve@example.com",
+        contact__company__name="Quincaillerie Tremblay",
+    )  # fmt: skip
+
+    log_in(page, live_server.url, "claudine")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/admin/crm/lead/{lead.pk}/change/")
+    page.get_by_role("link", name="Écrire à cette piste").click()
+    page.select_option(
+        "#id_template",
+        label="Réserver un appel (Français) · Réponse personnelle au sujet de sa demande",
+    )
+    page.get_by_role("button", name="Utiliser ce modèle").click()
+    expect(page.locator("#id_subject")).to_have_value("Un appel, Geneviève ?")
+    expect(page.locator("#id_body")).to_have_value(
+        "Bonjour Geneviève,\nParlons de Quincaillerie Tremblay.\nClaudine"
+    )
+    assert_accessible(page, context="e-mail a lead (fr)")
+    page.fill("#id_body", "Bonjour Geneviève,\nÊtes-vous libre jeudi ?\nClaudine")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("genevieve@example.com")
+
+    timeline = page.locator("ol.crm-timeline")
+    expect(timeline).to_contain_text("Êtes-vous libre jeudi ?")
+    expect(timeline).to_contain_text("Objet : Un appel, Geneviève ?")
+    page.screenshot(path=str(screenshot_dir / "admin-lead-page-1280x800.png"), full_page=False)
+    [message] = mail.outbox
+    assert message.to == ["genevieve@example.com"]
+    assert message.reply_to == ["claudine@practice.example"]
