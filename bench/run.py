@@ -11,8 +11,9 @@ measures, in the same run:
    one Redis push; bench/floor_app.py) and against ``GET /healthz``, all served by the
    same gunicorn and driven by the same load generator;
 2. submission-to-classified latency (p50/p95) at a steady 50 submissions a second;
-3. the qualification, follow-up and bulk-write benchmarks (bench_qualification,
-   bench_admin, bench_bulk_writes), run as subprocesses, their output included.
+3. the qualification, follow-up, bulk-write and board benchmarks (bench_qualification,
+   bench_admin, bench_bulk_writes, bench_board), run as subprocesses, their output
+   included.
 
 Figures only, no assertions: compare them with the targets printed beside them.
 """
@@ -322,6 +323,7 @@ def main() -> None:
                     ("3. Qualification (bench/bench_qualification.py)", "bench_qualification"),
                     ("4. Follow-up lead list (bench/bench_admin.py)", "bench_admin"),
                     ("5. Bulk writes (bench/bench_bulk_writes.py)", "bench_bulk_writes"),
+                    ("6. Pipeline board and calendar (bench/bench_board.py)", "bench_board"),
                 ):  # fmt: skip
                     say()
                     say(f"## {title}")

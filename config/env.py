@@ -33,3 +33,15 @@ env = environ.Env(
     BOOKING_MIN_GRADE=(str, "B"),
     RESOURCE_URL=(str, ""),
 )
+
+
+def email_config(var: str = "DJANGO_EMAIL_URL") -> dict:
+    """django-environ's e-mail settings from ``var``, with the file backend's folder as
+    written: ``filemail:///tmp/mails`` is the absolute folder ``/tmp/mails`` (django-environ
+    drops the leading slash and would write under the current directory), and
+    ``filemail://mails`` a folder relative to where the process starts."""
+    url = env(var)
+    config = env.email_url_config(url)
+    if url.startswith("filemail://"):
+        config["EMAIL_FILE_PATH"] = str(Path(url[len("filemail://") :] or ".").expanduser())
+    return config

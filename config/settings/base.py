@@ -4,7 +4,7 @@ from celery.schedules import crontab
 from corsheaders.defaults import default_headers as default_cors_headers
 
 from config.database import sqlite_options
-from config.env import BASE_DIR, env
+from config.env import BASE_DIR, email_config, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = env("DJANGO_DEBUG")
@@ -235,7 +235,7 @@ CORS_EXPOSE_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
-EMAIL_CONFIG = env.email_url("DJANGO_EMAIL_URL")
+EMAIL_CONFIG = email_config("DJANGO_EMAIL_URL")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
