@@ -116,6 +116,21 @@ class WebhookMessage(models.Model):
         return f"{self.event_type} {self.msg_id}"
 
 
+#: What the delivery log shows of an attempt, in the admin and the staff API alike.
+DELIVERY_LOG_FIELDS = (
+    "webhook_id",
+    "event_type",
+    "attempt",
+    "outcome",
+    "response_status",
+    "duration_ms",
+    "error",
+    "response_excerpt",
+    "next_attempt_at",
+    "created_at",
+)
+
+
 class WebhookDelivery(models.Model):
     """One attempt to send a message, as the receiver answered it (or did not)."""
 

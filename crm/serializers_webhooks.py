@@ -7,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from . import services
-from .models_webhooks import WebhookDelivery, WebhookEndpoint, WebhookEventType, WebhookMessage
+from .models_webhooks import (
+    DELIVERY_LOG_FIELDS,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+    WebhookMessage,
+)
 from .text import has_control_characters
 
 
@@ -105,19 +111,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookDelivery
-        fields = [
-            "id",
-            "webhook_id",
-            "event_type",
-            "attempt",
-            "outcome",
-            "response_status",
-            "duration_ms",
-            "response_excerpt",
-            "error",
-            "next_attempt_at",
-            "created_at",
-        ]
+        fields = ["id", *DELIVERY_LOG_FIELDS]
         read_only_fields = fields
 
 

@@ -1,10 +1,17 @@
 """Thin Celery wrappers around the crm's services (reminders and notifications)."""
 
+from functools import partial
 from smtplib import SMTPException
 
 from celery import shared_task
 
 from . import services
+
+#: A task that sends e-mail: tried again with growing pauses when the mail server is
+#: unreachable, a few times, then left in the worker's log.
+email_task = partial(
+    shared_task, autoretry_for=(SMTPException, ConnectionError), retry_backoff=30, max_retries=5
+)
 
 
 @shared_task(
@@ -18,23 +25,13 @@ def send_follow_up_digests() -> int:
     return services.follow_up_digests_send()
 
 
-@shared_task(
-    name="crm.tasks.notify_new_lead",
-    autoretry_for=(SMTPException, ConnectionError),
-    retry_backoff=30,
-    max_retries=5,
-)
+@email_task(name="crm.tasks.notify_new_lead")
 def notify_new_lead(lead_id: int) -> bool:
     """Tell the practice about a promising new lead; a second run sends nothing."""
     return services.lead_notify_practice(lead_id=lead_id)
 
 
-@shared_task(
-    name="crm.tasks.notify_returning_prospect",
-    autoretry_for=(SMTPException, ConnectionError),
-    retry_backoff=30,
-    max_retries=5,
-)
+@email_task(name="crm.tasks.notify_returning_prospect")
 def notify_returning_prospect(lead_id: int, changes: int = 0) -> bool:
     """Tell the lead's owner that the prospect posted again (and what they proposed)."""
     return services.lead_notify_return(lead_id=lead_id, changes=changes)
@@ -61,12 +58,7 @@ def purge_webhook_log() -> tuple[int, int]:
     return services.webhook_log_purge()
 
 
-@shared_task(
-    name="crm.tasks.notify_webhook_disabled",
-    autoretry_for=(SMTPException, ConnectionError),
-    retry_backoff=30,
-    max_retries=5,
-)
+@email_task(name="crm.tasks.notify_webhook_disabled")
 def notify_webhook_disabled(endpoint_id: int) -> bool:
     """Tell the practice that a webhook endpoint was disabled."""
     return services.webhook_endpoint_notify_disabled(endpoint_id=endpoint_id)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from .. import selectors, services
 from ..forms import ProposedChangesForm
-from .extra_views import extra_view_urls
+from .extra_views import extra_view_urls, lead_page_context
 
 
 class LeadDecisionViews:
@@ -61,14 +61,13 @@ class LeadDecisionViews:
             )
             return HttpResponseRedirect(reverse("admin:crm_lead_change", args=[lead.pk]))
         language = translation.get_language()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Proposed changes for %(lead)s")
-            % {"lead": lead.contact.full_name or lead.contact.email},
-            "opts": self.opts,
-            "lead": lead,
-            "form": form,
-            "items": [
+        context = lead_page_context(
+            self,
+            request,
+            lead,
+            gettext("Proposed changes for %(lead)s"),
+            form=form,
+            items=[
                 (
                     change,
                     form[form.field_name(change)],
@@ -76,7 +75,7 @@ class LeadDecisionViews:
                 )
                 for change in changes
             ],
-        }
+        )
         return TemplateResponse(request, "admin/crm/lead/proposed_changes.html", context)
 
     def review_view(self, request, object_id):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import EmailTemplate
-from .extra_views import extra_view_urls
+from .extra_views import extra_view_urls, lead_page_context
 
 
 class LeadEmailForm(forms.Form):
@@ -86,16 +86,15 @@ class LeadEmailViews:
                 draft = services.lead_email_fill(lead=lead, template=chosen, by=request.user)
                 initial.update(subject=draft.subject, body=draft.body)
             form = LeadEmailForm(initial=initial, language=lead.language)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("E-mail %(lead)s")
-            % {"lead": lead.contact.full_name or lead.contact.email},
-            "opts": self.opts,
-            "lead": lead,
-            "form": form,
-            "refusal": services.lead_email_refusal(lead=lead, template=chosen),
-            "placeholders": sorted(services.PLACEHOLDERS),
-        }
+        context = lead_page_context(
+            self,
+            request,
+            lead,
+            gettext("E-mail %(lead)s"),
+            form=form,
+            refusal=services.lead_email_refusal(lead=lead, template=chosen),
+            placeholders=sorted(services.PLACEHOLDERS),
+        )
         return TemplateResponse(request, "admin/crm/lead/email.html", context)
 
     @staticmethod

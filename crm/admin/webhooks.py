@@ -20,7 +20,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..models_webhooks import WebhookDelivery, WebhookEndpoint, WebhookEventType
+from ..models_webhooks import (
+    DELIVERY_LOG_FIELDS,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+)
 
 CHANGE_PERMISSION = "crm.change_webhookendpoint"
 
@@ -196,19 +201,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["message__msg_id"]
     show_full_result_count = False
     actions = ["replay"]
-    fields = [
-        "endpoint",
-        "webhook_id",
-        "event_type",
-        "attempt",
-        "outcome",
-        "response_status",
-        "duration_ms",
-        "error",
-        "response_excerpt",
-        "next_attempt_at",
-        "created_at",
-    ]
+    fields = ["endpoint", *DELIVERY_LOG_FIELDS]
 
     class Media:
         css = {"all": ["crm/admin.css"]}
