@@ -27,12 +27,7 @@ from . import links
 
 def correction_contact(token: str):
     """``(contact, None)`` for a good private-page token, else ``(None, reason)``."""
-    try:
-        contact_id, email = links.private_token_read(token)
-    except links.BadLink as bad:
-        return None, bad.reason
-    contact = crm_selectors.contact_for_link(contact_id=contact_id, email=email)
-    return (contact, None) if contact is not None else (None, "gone")
+    return links.private_person(token)
 
 
 def correction_initial(contact, token: str) -> dict[str, Any]:

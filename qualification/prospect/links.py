@@ -87,6 +87,19 @@ def private_token_read(token: str) -> tuple[int, str]:
     return _contact_of(_read(token, PRIVATE_SALT, expires=True))
 
 
+def private_person(token: str):
+    """``(contact, None)`` for a good private-page token, else ``(None, reason)``: the
+    link's reason (tampered, expired) or ``"gone"`` (no such person at that address)."""
+    from crm import selectors as crm_selectors
+
+    try:
+        contact_id, email = private_token_read(token)
+    except BadLink as bad:
+        return None, bad.reason
+    contact = crm_selectors.contact_for_link(contact_id=contact_id, email=email)
+    return (contact, None) if contact is not None else (None, "gone")
+
+
 def private_url(*, lang: str, token: str, absolute: bool = True) -> str:
     path = reverse("qualification:private-page", kwargs={"lang": lang, "token": token})
     return absolute_url(path) if absolute else path

@@ -182,16 +182,6 @@ class ReviewForm(forms.Form):
         return text
 
 
-def _person(token: str):
-    """``(contact, None)`` for a good link, else ``(None, reason)``."""
-    try:
-        contact_id, email = links.private_token_read(token)
-    except links.BadLink as bad:
-        return None, bad.reason
-    contact = crm_selectors.contact_for_link(contact_id=contact_id, email=email)
-    return (contact, None) if contact is not None else (None, "gone")
-
-
 def _private(request, lang, token, contact, *, status=200, **extra):
     with translation.override(lang):
         context = private_page_context(contact, lang)
@@ -235,7 +225,7 @@ def _action_urls(lang: str, token: str) -> dict[str, str]:
 
 @require_http_methods(["GET"])
 def private_page(request, lang: str, token: str):
-    contact, problem = _person(token)
+    contact, problem = links.private_person(token)
     if problem:
         return _problem(request, lang, problem)
     return _private(request, lang, token, contact)
@@ -246,7 +236,7 @@ def private_action(request, lang: str, token: str, action: str):
     """The private page's buttons: ``review`` (with observations), ``erasure``,
     ``withdraw-marketing``. The page comes back with what happened (201 a request filed,
     409 one already open, 400 a field to fix, 200 a withdrawal)."""
-    contact, problem = _person(token)
+    contact, problem = links.private_person(token)
     if problem:
         return _problem(request, lang, problem)
     with translation.override(lang):
@@ -266,13 +256,7 @@ def private_action(request, lang: str, token: str, action: str):
         if action == "erasure":
             filed, created = services.prospect_request_erasure(contact_id=contact.pk, language=lang)
             return _filed(request, lang, token, contact, filed, created, "erasure")
-        withdrawn = services.prospect_withdraw_marketing(
-            contact_id=contact.pk,
-            language=lang,
-            source="private page",
-            ip_address=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        )
+        withdrawn = _withdraw_marketing(request, contact, lang, source="private page")
         return _private(
             request,
             lang,
@@ -280,6 +264,17 @@ def private_action(request, lang: str, token: str, action: str):
             contact,
             done={"kind": "withdrawn" if withdrawn else "already_withdrawn"},
         )
+
+
+def _withdraw_marketing(request, contact, lang: str, *, source: str) -> bool:
+    """Withdraw the person's marketing consent, with the request's evidence."""
+    return services.prospect_withdraw_marketing(
+        contact_id=contact.pk,
+        language=lang,
+        source=source,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
 
 
 def _filed(request, lang, token, contact, filed, created, kind):
@@ -292,7 +287,7 @@ def _filed(request, lang, token, contact, filed, created, kind):
 @require_http_methods(["GET"])
 def private_export(request, lang: str, token: str, data_format: str):
     """The person's data as a file: ``json`` (provided apart from inferred) or ``csv``."""
-    contact, problem = _person(token)
+    contact, problem = links.private_person(token)
     if problem:
         return _problem(request, lang, problem)
     data = export.person_data(contact, lang)
@@ -411,13 +406,7 @@ def unsubscribe(request, lang: str, token: str):
             {"email": contact.email},
             other=other,
         )
-    services.prospect_withdraw_marketing(
-        contact_id=contact.pk,
-        language=lang,
-        source="one-click unsubscribe (RFC 8058)",
-        ip_address=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-    )
+    _withdraw_marketing(request, contact, lang, source="one-click unsubscribe (RFC 8058)")
     return _respond(
         request,
         lang,
