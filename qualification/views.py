@@ -167,16 +167,8 @@ def thanks_page(request, lang: str, public_id):
         refreshes = _small_number(request.GET.get("r"))
         pending = view.status == Submission.Status.PENDING
         waiting = show_result and pending and refreshes < MAX_REFRESHES
-        result = None
-        if view.recommendation:
-            # In the page's language, which may not be the submission's.
-            result = outcome.prospect_result(
-                recommendation=view.recommendation,
-                alternative=view.alternative,
-                explanation=view.explanation,
-                fit_grade=view.fit_grade,
-                language=lang,
-            )
+        # In the page's language, which may not be the submission's.
+        result = outcome.view_result(view, lang)
         context.update(
             {
                 "submission": view,

@@ -160,3 +160,17 @@ def prospect_result(
             fit_grade=fit_grade,
             notice=str(AUTOMATED_DECISION_NOTICE),
         )
+
+
+def view_result(view, language: str) -> ProspectResult | None:
+    """The result of a submission as the prospect sees it (``selectors.ProspectView``), in
+    ``language``; None while there is none."""
+    if view is None or not view.recommendation:
+        return None
+    return prospect_result(
+        recommendation=view.recommendation,
+        alternative=view.alternative,
+        explanation=view.explanation,
+        fit_grade=view.fit_grade,
+        language=language,
+    )

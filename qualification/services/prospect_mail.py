@@ -150,15 +150,7 @@ def _send_confirmation(submission: Submission) -> None:
     contact = submission.lead.contact
     language = submission.language
     view = submission_for_prospect(public_id=submission.public_id)
-    result = None
-    if view is not None and view.recommendation:
-        result = outcome.prospect_result(
-            recommendation=view.recommendation,
-            alternative=view.alternative,
-            explanation=view.explanation,
-            fit_grade=view.fit_grade,
-            language=language,
-        )
+    result = outcome.view_result(view, language)
     rows = answers_display(submission.answers, questionnaire_by_id(submission.questionnaire_id))
     answers = [
         {"question": row["question"][language], "answer": row["answer"][language]} for row in rows
