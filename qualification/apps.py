@@ -9,3 +9,4 @@ class QualificationConfig(AppConfig):
 
     def ready(self):
         from . import checks, receivers  # noqa: F401  (registers checks and signal receivers)
+        from . import tasks_imports  # noqa: F401  (the import task, for the worker)

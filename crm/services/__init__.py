@@ -7,6 +7,8 @@ Split by use case; import from ``crm.services`` (the names below), not from its 
   override, review, follow-up);
 - ``proposals``: what a later post gave differently, for staff to accept or reject;
 - ``qualification``: the rules' result on a lead, one at a time or in bulk;
+- ``imports``: people brought in by a staff CSV import (new ones in bulk, known ones
+  only completed where empty);
 - ``activities``: notes, calls, e-mails and meetings;
 - ``notifications``: the e-mails the crm sends;
 - ``tokens``: a staff member's own API token;
@@ -28,6 +30,14 @@ from .contacts import (
     consents_record,
     contact_find_or_create,
     contact_update,
+)
+from .imports import (
+    FILLABLE_COMPANY_FIELDS,
+    FILLABLE_CONTACT_FIELDS,
+    ImportedPerson,
+    contact_fill_empty,
+    contact_record_refusals,
+    people_import,
 )
 from .leads import (
     OVERRIDE_PERMISSION,
@@ -75,6 +85,12 @@ from .webhooks import (
 )
 
 __all__ = [
+    "FILLABLE_COMPANY_FIELDS",
+    "FILLABLE_CONTACT_FIELDS",
+    "ImportedPerson",
+    "contact_fill_empty",
+    "contact_record_refusals",
+    "people_import",
     "OVERRIDE_PERMISSION",
     "QUALIFICATION_FIELDS",
     "UNSET",
