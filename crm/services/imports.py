@@ -9,6 +9,7 @@ that are empty, and the caller reports the differences.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import fast_sql
-from ..models import Company, Consent, Contact, Lead, LeadEvent, LeadSource
+from ..models import Company, Consent, Contact, Lead, LeadEvent, LeadSource, Stage
 from ..models_webhooks import WebhookEventType
 from .base import normalize_email
 from .webhooks import webhook_lead_event
@@ -57,8 +58,8 @@ def people_import(
     consents given; a ``lead.created`` webhook event for each lead. Returns each
     normalized e-mail's new lead id.
 
-    A handful of statements for the whole batch (``bulk_create`` where the ids are
-    needed, ``crm.fast_sql`` for the rest): an import may bring 100,000 people
+    A handful of statements for the whole batch (``crm.fast_sql``: plain multi-row
+    inserts, returning the ids where they are needed): an import may bring 100,000 people
     (bench/bench_import.py). No e-mail goes to the practice for imported leads. A
     contact created meanwhile by a post breaks the e-mail's unique constraint and rolls
     the whole batch back (the caller plans it again).
@@ -66,67 +67,74 @@ def people_import(
     if not people:
         return {}
     now = at or timezone.now()
+    stamp = fast_sql.time_param(Lead, "created_at", now)
+    emails = [normalize_email(p.email) for p in people]
     with transaction.atomic(savepoint=False):
-        companies = Company.objects.bulk_create(
-            Company(name=p.company_name, website=p.company_website, created_at=now, updated_at=now)
-            for p in people
+        company_ids = fast_sql.insert_rows_returning_ids(
+            Company,
+            ("created_at", "updated_at", "name", "website"),
+            ((stamp, stamp, p.company_name, p.company_website) for p in people),
         )
-        contacts = Contact.objects.bulk_create(
-            Contact(
-                email=normalize_email(p.email),
-                first_name=p.first_name,
-                last_name=p.last_name,
-                phone=p.phone,
-                job_title=p.job_title,
-                language=p.language,
-                company=company,
-                created_at=now,
-                updated_at=now,
-            )
-            for p, company in zip(people, companies, strict=True)
-        )
-        leads = Lead.objects.bulk_create(
-            Lead(
-                contact=contact,
-                company_id=contact.company_id,
-                language=p.language,
-                source=LeadSource.IMPORT,
-                utm_source=p.utm.get("utm_source", "")[:200],
-                utm_medium=p.utm.get("utm_medium", "")[:200],
-                utm_campaign=p.utm.get("utm_campaign", "")[:200],
-                referrer=p.referrer[:500],
-                answers=dict(p.answers),
-                answers_display=list(p.answers_display),
-                created_at=now,
-                updated_at=now,
-            )
-            for p, contact in zip(people, contacts, strict=True)
-        )
-        stamp = fast_sql.time_param(LeadEvent, "created_at", now)
+        contact_ids = fast_sql.insert_rows_returning_ids(
+            Contact,
+            (
+                "created_at", "updated_at", "email", "first_name", "last_name", "phone",
+                "job_title", "language", "company",
+            ),
+            (
+                (stamp, stamp, email, p.first_name, p.last_name, p.phone, p.job_title,
+                 p.language, company_id)
+                for p, email, company_id in zip(people, emails, company_ids, strict=True)
+            ),
+        )  # fmt: skip
+        lead_ids = fast_sql.insert_rows_returning_ids(
+            Lead,
+            (
+                "created_at", "updated_at", "contact", "company", "stage", "language", "source",
+                "utm_source", "utm_medium", "utm_campaign", "referrer", "submission_count",
+                "lost_reason", "answers", "answers_display", "recommendation", "alternative",
+                "fit_grade", "needs_review", "override_recommendation", "override_reason",
+            ),
+            (
+                (
+                    stamp, stamp, contact_id, company_id, Stage.NEW.value, p.language,
+                    LeadSource.IMPORT.value, p.utm.get("utm_source", "")[:200],
+                    p.utm.get("utm_medium", "")[:200], p.utm.get("utm_campaign", "")[:200],
+                    p.referrer[:500], 1, "",
+                    fast_sql.json_param(Lead, "answers", json.dumps(dict(p.answers))),
+                    fast_sql.json_param(
+                        Lead, "answers_display", json.dumps(list(p.answers_display))
+                    ),
+                    "", "", "", False, "", "",
+                )
+                for p, contact_id, company_id in zip(people, contact_ids, company_ids, strict=True)
+            ),
+        )  # fmt: skip
         fast_sql.insert_rows(
             LeadEvent,
             ("created_at", "updated_at", "lead", "kind", "from_value", "to_value", "note"),
-            ((stamp, stamp, lead.pk, LeadEvent.Kind.CREATED.value, "", "", "") for lead in leads),
+            ((stamp, stamp, lead_id, LeadEvent.Kind.CREATED.value, "", "", "") for lead_id in lead_ids),
         )
-        Consent.objects.bulk_create(
-            Consent(
-                created_at=given["given_at"],
-                updated_at=now,
-                contact=contact,
-                lead=lead,
-                purpose=purpose,
-                granted=bool(given["granted"]),
-                wording_version=given["wording_version"],
-                wording=given["wording"],
-                language=p.language,
-                source=p.consent_source[:300],
-                confirmed_at=given["given_at"],
-            )
-            for p, contact, lead in zip(people, contacts, leads, strict=True)
-            for purpose, given in p.consents.items()
-        )
-        webhook_lead_event(WebhookEventType.LEAD_CREATED, lead_ids=[lead.pk for lead in leads])
-    return {contact.email: lead.pk for contact, lead in zip(contacts, leads, strict=True)}
+        fast_sql.insert_rows(
+            Consent,
+            (
+                "created_at", "updated_at", "contact", "lead", "purpose", "granted",
+                "wording_version", "wording", "language", "user_agent", "source", "confirmed_at",
+            ),
+            (
+                (
+                    fast_sql.time_param(Consent, "created_at", given["given_at"]), stamp,
+                    contact_id, lead_id, purpose, bool(given["granted"]),
+                    given["wording_version"], given["wording"], p.language, "",
+                    p.consent_source[:300],
+                    fast_sql.time_param(Consent, "confirmed_at", given["given_at"]),
+                )
+                for p, contact_id, lead_id in zip(people, contact_ids, lead_ids, strict=True)
+                for purpose, given in p.consents.items()
+            ),
+        )  # fmt: skip
+        webhook_lead_event(WebhookEventType.LEAD_CREATED, lead_ids=lead_ids)
+    return dict(zip(emails, lead_ids, strict=True))
 
 
 def contact_fill_empty(

@@ -30,20 +30,20 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.services import normalize_email
 from crm.text import has_control_characters, without_control_characters
 
-from ..intake import clean_answers, validate_answers
+from ..intake import _question_errors, clean_answers
 from ..models import Question, Questionnaire
 from .mapping import ANSWER_PREFIX, normalize
 
 YES = frozenset({"oui", "yes", "y", "o", "true", "vrai", "1", "x"})
 NO = frozenset({"non", "no", "n", "false", "faux", "0"})
 LANGUAGE_NAMES = {
-    "fr": "fr", "francais": "fr", "french": "fr", "fr ca": "fr", "fr fr": "fr", "f": "fr",
-    "en": "en", "anglais": "en", "english": "en", "en ca": "en", "en us": "en", "a": "en",
-    "e": "en",
+    "fr": "fr", "francais": "fr", "french": "fr", "fr ca": "fr", "fr fr": "fr",
+    "en": "en", "anglais": "en", "english": "en", "en ca": "en", "en us": "en",
 }  # fmt: skip
 BASES = {
     "express": "express", "expres": "express", "expresse": "express",
@@ -106,15 +106,19 @@ class RowReader:
         self.default_language = default_language
         self.consent_source = consent_source
         self.now = now or timezone.now()
+        self._verdicts: dict[tuple, list[str]] = {}
         self.columns = {target: index for index, target in enumerate(mapping) if target}
         self.questions = {question.key: question for question in questionnaire.questions.all()}
+        # A choice by its key or label as written (most files), else as normalized.
+        self.exact: dict[str, dict[str, str]] = {}
         self.choices: dict[str, dict[str, str]] = {}
         for question in self.questions.values():
-            lookup = {}
+            exact, lookup = {}, {}
             for choice in question.choices.all():
                 for name in (choice.key, choice.label_fr, choice.label_en):
+                    exact.setdefault(name, choice.key)
                     lookup.setdefault(normalize(name), choice.key)
-            self.choices[question.key] = lookup
+            self.exact[question.key], self.choices[question.key] = exact, lookup
 
     def _cell(self, cells: list[str], target: str) -> str:
         index = self.columns.get(target)
@@ -199,7 +203,7 @@ class RowReader:
             )
             keys = []
             for part in filter(None, parts):
-                choice = self.choices[key].get(normalize(part))
+                choice = self.exact[key].get(part) or self.choices[key].get(normalize(part))
                 if choice is None:
                     errors.append(
                         _("“%(value)s” is not one of the choices of question “%(question)s”.")
@@ -210,12 +214,25 @@ class RowReader:
             given[key] = keys if question.kind == Question.Kind.MULTIPLE else (keys or [""])[0]
         if not given:
             return {}, None
-        problems = validate_answers(given, self.questionnaire)
-        missing = [key for key in problems if key not in given]
-        for key, messages in problems.items():
-            if key in given:
+        # The intake's own rules (``intake._question_errors``, what ``validate_answers``
+        # asks of each question), remembered per choice answer: a file repeats them.
+        missing, invalid = [], False
+        for key, question in self.questions.items():
+            value = given.get(key)
+            if value is None:
+                if question.required:
+                    missing.append(key)
+                continue
+            cache_key = (key, tuple(value) if isinstance(value, list) else value)
+            messages = self._verdicts.get(cache_key) if question.kind != "text" else None
+            if messages is None:
+                messages = _question_errors(question, value)
+                if question.kind != "text" and len(self._verdicts) < 50_000:
+                    self._verdicts[cache_key] = messages
+            if messages:
+                invalid = True
                 errors.extend(f"{key}: {message}" for message in messages)
-        if any(key in given for key in problems):
+        if invalid:
             return {}, None
         return clean_answers(given, self.questionnaire), missing
 
@@ -229,7 +246,9 @@ class RowReader:
         )
         if contact is not None:
             consents["contact"] = self._consent(contact, "import-contact", None, language)
-        granted = _yes_no(self._cell(cells, "marketing_consent"), errors, _("marketing consent"))
+        granted = _yes_no(
+            self._cell(cells, "marketing_consent"), errors, gettext_lazy("marketing consent")
+        )
         raw_basis = self._cell(cells, "marketing_basis")
         basis = BASES.get(normalize(raw_basis)) if raw_basis else None
         if raw_basis and basis is None:
@@ -308,7 +327,7 @@ def _line_problem(value: str, max_length: int) -> str:
     return ""
 
 
-def _yes_no(raw: str, errors: list[str], what: str) -> bool | None:
+def _yes_no(raw: str, errors: list[str], what) -> bool | None:
     if not raw:
         return None
     value = normalize(raw)

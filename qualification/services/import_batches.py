@@ -13,6 +13,8 @@ pending, and the sweep sends them to the worker's normal path.
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,10 +202,7 @@ def write_batch(
                     language=item.row.language,
                     source=consent_source,
                 )
-        displays = {
-            id(item): answers_display(item.row.answers, questionnaire) if item.row.answers else []
-            for item in new
-        }
+        displays = {id(item): _display(item.row.answers, questionnaire) for item in new}
         lead_ids = crm_services.people_import(
             people=[
                 _person(item.row, displays[id(item)], source_name, consent_source) for item in new
@@ -211,25 +210,17 @@ def write_batch(
             at=now,
         )
         to_classify = [item for item in new if item.classify]
-        submissions = Submission.objects.bulk_create(
-            Submission(
-                questionnaire=questionnaire,
-                lead_id=lead_ids[item.row.email],
-                channel=Submission.Channel.IMPORT,
-                language=item.row.language,
-                answers=item.row.answers,
-                payload={"import_job": job_id, "line": item.line},
-                details=_details(item.row, consent_source),
-                status=Submission.Status.PENDING,
-                created_at=now,
-                updated_at=now,
-            )
-            for item in to_classify
-        )
+        submissions = _submissions_insert(
+            to_classify, lead_ids, questionnaire=questionnaire, consent_source=consent_source,
+            job_id=job_id, now=now,
+        )  # fmt: skip
         if scoring_target is None or not submissions:
             return 0
         ruleset_id, _version, compiled = scoring_target
-        scored = [(s, compiled.score(s.answers, s.language)) for s in submissions]
+        scored = [
+            (pk, lead_ids[item.row.email], compiled.score(item.row.answers, item.row.language))
+            for pk, item in submissions
+        ]
         stamp = fast_sql.time_param(Classification, "created_at", now)
         fast_sql.insert_rows(
             Classification,
@@ -240,20 +231,76 @@ def write_batch(
             ),
             (
                 (
-                    stamp, stamp, s.pk, ruleset_id, o.recommendation, o.alternative or "",
+                    stamp, stamp, pk, ruleset_id, o.recommendation, o.alternative or "",
                     o.confidence, o.needs_review, o.fit_score, o.fit_grade,
                     fast_sql.json_param(Classification, "explanation", o.explanation_json),
                 )
-                for s, o in scored
+                for pk, _lead, o in scored
             ),
         )  # fmt: skip
-        Submission.objects.filter(pk__in=[s.pk for s, _o in scored]).update(
+        Submission.objects.filter(pk__in=[pk for pk, _lead, _o in scored]).update(
             status=Submission.Status.CLASSIFIED, classified_at=now, updated_at=now
         )
         crm_services.leads_bulk_record_qualification(
-            results=[(s.lead_id, qualification_result(o)) for s, o in scored]
+            results=[(lead_id, qualification_result(o)) for _pk, lead_id, o in scored]
         )
         return len(scored)
+
+
+def _submissions_insert(
+    items: list[Planned],
+    lead_ids: dict[str, int],
+    *,
+    questionnaire: Questionnaire,
+    consent_source: str,
+    job_id: int,
+    now,
+) -> list[tuple[int, Planned]]:
+    """The rows' submissions (channel ``import``, filed under their new lead, pending),
+    inserted in bulk (``crm.fast_sql``); returns ``(id, item)`` pairs."""
+    stamp = fast_sql.time_param(Submission, "created_at", now)
+
+    def as_json(field: str, value) -> Any:
+        return fast_sql.json_param(Submission, field, json.dumps(value))
+
+    ids = fast_sql.insert_rows_returning_ids(
+        Submission,
+        (
+            "created_at", "updated_at", "public_id", "questionnaire", "lead", "channel",
+            "language", "answers", "payload", "details", "status", "attempts", "last_error",
+            "user_agent", "answers_adopted", "idempotency_scope", "idempotency_fingerprint",
+        ),
+        (
+            (
+                stamp, stamp, fast_sql.time_param(Submission, "public_id", uuid.uuid4()),
+                questionnaire.pk, lead_ids[item.row.email], Submission.Channel.IMPORT.value,
+                item.row.language, as_json("answers", item.row.answers),
+                as_json("payload", {"import_job": job_id, "line": item.line}),
+                as_json("details", _details(item.row, consent_source)),
+                Submission.Status.PENDING.value, 0, "", "", True, "", "",
+            )
+            for item in items
+        ),
+    )  # fmt: skip
+    return list(zip(ids, items, strict=True))
+
+
+#: A question's answer as the intake labels it, per (questionnaire, question, value): a
+#: few hundred distinct ones, however many rows (``intake.answers_display`` for each).
+_DISPLAYS: dict[tuple, dict] = {}
+
+
+def _display(answers: dict[str, Any], questionnaire: Questionnaire) -> list[dict]:
+    rows = []
+    for key, value in answers.items():
+        cache_key = (questionnaire.pk, key, tuple(value) if isinstance(value, list) else value)
+        shown = _DISPLAYS.get(cache_key)
+        if shown is None:
+            if len(_DISPLAYS) > 20_000:
+                _DISPLAYS.clear()
+            shown = _DISPLAYS[cache_key] = answers_display({key: value}, questionnaire)[0]
+        rows.append(shown)
+    return rows
 
 
 def _person(row: Row, display: list, source_name: str, consent_source: str):
