@@ -113,7 +113,10 @@ def people_import(
         fast_sql.insert_rows(
             LeadEvent,
             ("created_at", "updated_at", "lead", "kind", "from_value", "to_value", "note"),
-            ((stamp, stamp, lead_id, LeadEvent.Kind.CREATED.value, "", "", "") for lead_id in lead_ids),
+            (
+                (stamp, stamp, lead_id, LeadEvent.Kind.CREATED.value, "", "", "")
+                for lead_id in lead_ids
+            ),
         )
         fast_sql.insert_rows(
             Consent,
