@@ -8,5 +8,8 @@ class QualificationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, receivers  # noqa: F401  (registers checks and signal receivers)
-        from . import tasks_imports  # noqa: F401  (the import task, for the worker)
+        from . import (  # noqa: F401  (registers checks and signal receivers)
+            checks,
+            receivers,
+            tasks_imports,  # noqa: F401  (the import task, for the worker)
+        )

@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
                 ('dry_run', models.BooleanField(default=False, verbose_name='dry run (preview only)')),
                 ('source', models.CharField(blank=True, max_length=200, verbose_name='source name')),
                 ('language', models.CharField(default='fr', max_length=2, verbose_name='language')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for the worker'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], db_index=True, default='pending', max_length=10, verbose_name='status')),
+                ('status', models.CharField(choices=[('pending', 'Waiting for the worker'), ('running', 'Running'), ('done', 'Finished'), ('failed', 'Failed')], db_index=True, default='pending', max_length=10, verbose_name='status')),
                 ('total_rows', models.PositiveIntegerField(blank=True, null=True, verbose_name='rows')),
                 ('processed_rows', models.PositiveIntegerField(default=0, verbose_name='rows read')),
                 ('new_count', models.PositiveIntegerField(default=0, verbose_name='new')),
