@@ -259,7 +259,9 @@ def test_huge_cells_files_and_row_counts_are_refused_with_a_reason(settings):
     assert Contact.objects.count() == 0
     settings.QUALIFICATION_IMPORT_MAX_BYTES = 1024
     with pytest.raises(ImportFileError, match="larger than 1024 bytes"):
-        services.import_job_create(content=b"Courriel\n" + b"a@b.c\n" * 300, file_name="big.csv")
+        services.import_job_create(
+            content=b"Courriel\n" + b"a@b.c\n" * 300, file_name="big.csv", language="en"
+        )
 
 
 def test_a_file_without_an_email_column_is_refused():

@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db
 def api():
     client = APIClient()
     user = UserFactory(username="sam", roles=["Sales"])
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}",
+        HTTP_ACCEPT_LANGUAGE="en",  # the job's reasons are in the language of the request
+    )
     return client
 
 
