@@ -27,6 +27,13 @@ from tests.qualification.import_files import (
 pytestmark = pytest.mark.django_db
 
 
+EXPRESS_TODAY = {
+    "Consentement marketing": "oui",
+    "Fondement": "express",
+    "Date du consentement": date.today().isoformat(),
+}
+
+
 def run(content: bytes, **kwargs) -> ImportJob:
     job = services.import_job_create(
         content=content, file_name="liste.csv", language="en", **kwargs
@@ -146,11 +153,10 @@ def test_a_known_contact_is_filled_where_empty_and_never_overwritten():
 
 
 def test_consents_need_a_basis_and_an_express_one_a_date():
-    today = date.today().isoformat()
     rows = [
         person(1, **{"Consentement marketing": "oui"}),
         person(2, **{"Consentement marketing": "oui", "Fondement": "exprès"}),
-        person(3, **{"Consentement marketing": "oui", "Fondement": "express", "Date du consentement": today}),
+        person(3, **EXPRESS_TODAY),
         person(4, **{"Consentement marketing": "non"}),
         person(5, **{"Fondement": "implied_inquiry", "Date du consentement": "2001-01-01"}),
         person(6, **{"Consentement marketing": "oui", "Fondement": "implicite_publie"}),
@@ -183,10 +189,9 @@ def test_a_known_person_s_consent_is_never_turned_on_but_a_withdrawal_counts():
         language="fr", confirmed_at=timezone.now() - timedelta(days=3),
     )  # fmt: skip
     ContactFactory(email="personne2@example.com")
-    today = date.today().isoformat()
     rows = [
         person(1, **{"Consentement marketing": "non"}),
-        person(2, **{"Consentement marketing": "oui", "Fondement": "express", "Date du consentement": today}),
+        person(2, **EXPRESS_TODAY),
     ]  # fmt: skip
     job = run(csv_bytes(rows))
     found = outcomes(job)
