@@ -12,7 +12,7 @@ measures, in the same run:
    same gunicorn and driven by the same load generator;
 2. submission-to-classified latency (p50/p95) at a steady 50 submissions a second;
 3. the qualification, follow-up, bulk-write and board benchmarks (bench_qualification,
-   bench_admin, bench_bulk_writes, bench_board), run as subprocesses, their output
+   bench_admin, bench_bulk_writes, bench_board, bench_import), run as subprocesses, their output
    included.
 
 Figures only, no assertions: compare them with the targets printed beside them.
@@ -324,6 +324,7 @@ def main() -> None:
                     ("4. Follow-up lead list (bench/bench_admin.py)", "bench_admin"),
                     ("5. Bulk writes (bench/bench_bulk_writes.py)", "bench_bulk_writes"),
                     ("6. Pipeline board and calendar (bench/bench_board.py)", "bench_board"),
+                    ("7. CSV import (bench/bench_import.py)", "bench_import"),
                 ):  # fmt: skip
                     say()
                     say(f"## {title}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -441,3 +442,45 @@ def consents_by_ids(*, consent_ids) -> list[Consent]:
     return list(
         Consent.objects.filter(pk__in=list(consent_ids)).select_related("contact").order_by("pk")
     )
+
+
+# --- Imports: who is known, who was erased ------------------------------------------------
+
+
+def contacts_by_email(emails: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The stored contacts among ``emails`` (normalized already), keyed by e-mail: their
+    id, details and company, as plain values (an import compares them field by field)."""
+    found: dict[str, dict[str, Any]] = {}
+    emails = list(emails)
+    for start in range(0, len(emails), 500):  # SQLite takes at most 999 parameters
+        for row in Contact.objects.filter(email__in=emails[start : start + 500]).values(
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "job_title",
+            "language",
+            "company_id",
+            "company__name",
+            "company__website",
+        ):
+            found[row["email"]] = row
+    return found
+
+
+def email_is_erased(email: str) -> bool:
+    """Whether a person with this (normalized) e-mail asked to be erased, so that nothing
+    (an import, say) brings them back.
+
+    A hook for the privacy operations (issue 13), which will keep a keyed hash of each
+    erased person's normalized e-mail and answer from it. Until erasure exists nobody is
+    erased: always False. Callers handling many addresses use :func:`emails_erased`.
+    """
+    return bool(emails_erased([email]))
+
+
+def emails_erased(emails: Iterable[str]) -> set[str]:
+    """Those of ``emails`` (normalized) whose person was erased (see :func:`email_is_erased`).
+    Empty until erasure exists (issue 13)."""
+    return set()

@@ -128,5 +128,28 @@ class QualificationSettings(AppSettings):
         1000, whole_number(1), "Leads re-scored per database round by ``reclassify``."
     )
 
+    # --- CSV import ------------------------------------------------------------------
+    IMPORT_MAX_BYTES = Setting(
+        50 * 1024 * 1024,
+        whole_number(1024),
+        "A CSV file to import larger than this (in bytes) is refused before it is read.",
+    )
+    IMPORT_MAX_ROWS = Setting(
+        100_000,
+        whole_number(1),
+        "A CSV file with more rows than this is refused as a whole (nothing imported).",
+    )
+    IMPORT_MAX_CELL_CHARS = Setting(
+        5000,
+        whole_number(100, 100_000),
+        "A row with a longer cell is reported as an error (the csv module reads at most "
+        "131072 characters a cell).",
+    )
+    IMPORT_BATCH_SIZE = Setting(
+        1000,
+        whole_number(1, 10_000),
+        "Rows written per transaction by an import (each row is whole in one batch).",
+    )
+
 
 app_settings = QualificationSettings()

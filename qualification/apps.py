@@ -11,7 +11,11 @@ class QualificationConfig(AppConfig):
         from crm.timeline import register_source
         from crm.unsubscribe import register_link_builder
 
-        from . import checks, receivers  # noqa: F401  (registers checks and signal receivers)
+        from . import (  # noqa: F401  (registers checks, signal receivers, the import task)
+            checks,
+            receivers,
+            tasks_imports,
+        )
         from .prospect.links import unsubscribe_link
 
         # The crm's e-mails to prospects carry the link to this app's unsubscribe page.

@@ -146,6 +146,7 @@ class Submission(TimeStampedModel):
     class Channel(models.TextChoices):
         WEB_FORM = "web_form", _("Web form")
         API = "api", _("API")
+        IMPORT = "import", _("Import")
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     questionnaire = models.ForeignKey(
@@ -269,3 +270,9 @@ class Classification(TimeStampedModel):
                 name="qualification_one_classification_per_ruleset",
             ),
         ]
+
+
+# CSV imports of leads: their own module (the job, its file and its report).
+from .models_imports import ImportJob  # noqa: E402
+
+__all__ = ["ImportJob"]

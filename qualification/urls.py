@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import apis, views
+from . import apis, apis_imports, views
 from .prospect import views as prospect_views
 
 app_name = "qualification"
@@ -18,6 +18,12 @@ urlpatterns = [
         "api/v1/submissions/<uuid:public_id>/",
         apis.SubmissionStatusApi.as_view(),
         name="api-submission-status",
+    ),
+    path("api/v1/imports/", apis_imports.ImportCreateApi.as_view(), name="api-imports"),
+    path(
+        "api/v1/imports/<int:pk>/",
+        apis_imports.ImportDetailApi.as_view(),
+        name="api-import-detail",
     ),
     re_path(r"^(?P<lang>fr|en)/questionnaire/$", views.questionnaire_page, name="questionnaire"),
     re_path(

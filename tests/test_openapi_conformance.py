@@ -84,6 +84,18 @@ def webhook(settings, receiver):
     return endpoint, WebhookDelivery.objects.get()
 
 
+@pytest.fixture
+def import_job():
+    """A finished import, for the import operation's id."""
+    from qualification import services
+    from tests.qualification.import_files import csv_bytes, person
+
+    job = services.import_job_create(
+        content=csv_bytes([person(1), person(2, Courriel="bad")]), file_name="liste.csv"
+    )
+    return services.import_job_run(job_id=job.pk)
+
+
 @public_schema.parametrize()
 @BOUNDED
 def test_public_operations_conform_to_the_schema(case):
@@ -92,11 +104,14 @@ def test_public_operations_conform_to_the_schema(case):
 
 @staff_schema.parametrize()
 @BOUNDED
-def test_staff_operations_conform_to_the_schema(case, sales_token, lead, webhook):
-    # Made-up ids would only ever meet 404: aim them at a lead (or webhook) that exists.
+def test_staff_operations_conform_to_the_schema(case, sales_token, lead, webhook, import_job):
+    # Made-up ids would only ever meet 404: aim them at a lead (or webhook, import) that exists.
     if case.path_parameters and "id" in case.path_parameters:
         on_webhook = case.path.startswith("/api/v1/webhooks/")
-        case.path_parameters["id"] = webhook[0].pk if on_webhook else lead.pk
+        on_import = case.path.startswith("/api/v1/imports/")
+        case.path_parameters["id"] = (
+            webhook[0].pk if on_webhook else import_job.pk if on_import else lead.pk
+        )
     if case.path_parameters and "delivery_id" in case.path_parameters:
         case.path_parameters["delivery_id"] = webhook[1].pk
     case.call_and_validate(headers={"Authorization": f"Token {sales_token}"}, checks=CHECKS)
@@ -116,6 +131,8 @@ def test_the_schema_has_public_and_staff_operations():
         "/api/v1/webhooks/{id}/rotate-secret/",
         "/api/v1/webhooks/{id}/deliveries/",
         "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay/",
+        "/api/v1/imports/",
+        "/api/v1/imports/{id}/",
     } <= paths
 
 
@@ -130,3 +147,5 @@ def test_the_schema_documents_the_errors_the_framework_answers_by_itself():
     assert {"400", "415"} <= set(public_post)
     assert not {"401", "403"} & set(public_post)  # no credentials, so never refused for them
     assert "404" in paths["/api/v1/submissions/{public_id}/"]["get"]["responses"]
+    imports = paths["/api/v1/imports/"]["post"]["responses"]
+    assert {"202", "400", "401", "403", "413", "415"} <= set(imports)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib import admin
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
@@ -25,6 +26,7 @@ from rest_framework.views import APIView
 from config.devservices import free_port
 from config.middleware import ADDRESS_ALLOWANCE_FACTOR, parse_rate
 from crm.models import Activity, Lead, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from qualification.models import ImportJob
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +134,14 @@ WRITE_BODY = {"stage": "contacted", "kind": "note", "body": "let me in"}
 WEBHOOK_BODY = {"url": "https://hooks.example.com/in", "events": ["lead.created"]}
 
 
+#: The imports take a CSV file, as multipart.
+IMPORT_FILE = "Courriel,Prénom,Entreprise\nlet-me-in@example.com,Intrus,Intrus inc.\n"
+
+
 def call(api, endpoint: Endpoint, method: str, lead: Lead):
+    if method == "POST" and endpoint.route.startswith("api/v1/imports/"):
+        upload = SimpleUploadedFile("let-me-in.csv", IMPORT_FILE.encode(), "text/csv")
+        return api.post(endpoint.url(lead), {"file": upload}, format="multipart")
     body = None
     if method in ("POST", "PUT", "PATCH"):
         body = WEBHOOK_BODY if endpoint.route.startswith("api/v1/webhooks/") else WRITE_BODY
@@ -160,6 +169,7 @@ def assert_nothing_changed(lead: Lead) -> None:
     assert lead.stage == "new"
     assert not Activity.objects.filter(body="let me in").exists()
     assert not WebhookEndpoint.objects.filter(url=WEBHOOK_BODY["url"]).exists()
+    assert not ImportJob.objects.filter(file_name="let-me-in.csv").exists()
 
 
 def webhook_objects_numbered_like(lead: Lead) -> None:
@@ -174,6 +184,7 @@ def webhook_objects_numbered_like(lead: Lead) -> None:
     WebhookDelivery.objects.get_or_create(
         pk=lead.pk, defaults={"endpoint": endpoint, "message": message, "attempt": 1}
     )
+    ImportJob.objects.get_or_create(pk=lead.pk, defaults={"file_name": "x.csv", "content": b""})
 
 
 def test_the_resolver_walk_finds_the_staff_api_and_only_names_public_what_exists():
@@ -183,6 +194,8 @@ def test_the_resolver_walk_finds_the_staff_api_and_only_names_public_what_exists
         "api/v1/leads/<int:pk>/",
         "api/v1/leads/<int:pk>/activities/",
         "api/v1/auth/token/rotate/",
+        "api/v1/imports/",
+        "api/v1/imports/<int:pk>/",
     } <= staff
     names = {endpoint.name for endpoint in api_endpoints()}
     assert PUBLIC_URL_NAMES <= names

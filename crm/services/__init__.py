@@ -7,6 +7,8 @@ Split by use case; import from ``crm.services`` (the names below), not from its 
   override, review, follow-up);
 - ``proposals``: what a later post gave differently, for staff to accept or reject;
 - ``qualification``: the rules' result on a lead, one at a time or in bulk;
+- ``imports``: people brought in by a staff CSV import (new ones in bulk, known ones
+  only completed where empty);
 - ``activities``: notes, calls, e-mails and meetings;
 - ``notifications``: the e-mails the crm sends;
 - ``emails``: e-mails staff send to a lead from the practice's templates;
@@ -41,6 +43,14 @@ from .emails import (
     lead_email_fill,
     lead_email_refusal,
     lead_email_send,
+)
+from .imports import (
+    FILLABLE_COMPANY_FIELDS,
+    FILLABLE_CONTACT_FIELDS,
+    ImportedPerson,
+    contact_fill_empty,
+    contact_record_refusals,
+    people_import,
 )
 from .leads import (
     OVERRIDE_PERMISSION,
@@ -105,6 +115,12 @@ __all__ = [
     "lead_email_fill",
     "lead_email_refusal",
     "lead_email_send",
+    "FILLABLE_COMPANY_FIELDS",
+    "FILLABLE_CONTACT_FIELDS",
+    "ImportedPerson",
+    "contact_fill_empty",
+    "contact_record_refusals",
+    "people_import",
     "OVERRIDE_PERMISSION",
     "Confirmation",
     "QUALIFICATION_FIELDS",

@@ -4,8 +4,8 @@ services."""
 from django.contrib import admin
 
 from ..models import Questionnaire
-from . import classifications, rulesets, submissions
+from . import classifications, imports, rulesets, submissions
 
 admin.site.register(Questionnaire)
 
-__all__ = ["classifications", "rulesets", "submissions"]
+__all__ = ["classifications", "imports", "rulesets", "submissions"]

@@ -9,6 +9,7 @@ Split by use case; import from ``qualification.services`` (the names below):
   first step; a known person's later post becomes proposed changes);
 - ``classification``: a submission scored with the current ruleset, the result
   written on the lead;
+- ``imports`` (and ``import_batches``): CSV imports of leads, run in batches;
 - ``rulesets``: drafts edited, versions published and frozen;
 - ``reclassification``: stored leads re-scored in bulk;
 - ``prospect_mail``: the e-mails a prospect receives (confirmation, private link, the
@@ -19,6 +20,14 @@ Split by use case; import from ``qualification.services`` (the names below):
 
 from .classification import TRANSIENT_ERRORS, submission_adopt_answers, submission_classify
 from .filing import submission_file_lead
+from .imports import (
+    IMPORT_TASK,
+    import_job_confirm,
+    import_job_create,
+    import_job_remap,
+    import_job_run,
+    import_job_send,
+)
 from .intake import (
     IntakeResult,
     spam_excerpt,
@@ -64,6 +73,12 @@ from .sending import (
 )
 
 __all__ = [
+    "IMPORT_TASK",
+    "import_job_confirm",
+    "import_job_create",
+    "import_job_remap",
+    "import_job_run",
+    "import_job_send",
     "CLASSIFY_TASK",
     "CONFIRMATION_TASK",
     "PRIVACY_ANSWER_TASK",
