@@ -23,6 +23,7 @@ from .choices import (
     Recommendation,
     Stage,
 )
+from .ledger import ConsentLedger, LedgerRow
 
 __all__ = [
     "staff_link",
@@ -97,6 +98,9 @@ class Contact(TimeStampedModel):
     company = models.ForeignKey(
         Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="contacts"
     )
+    # When the person was erased (anonymised: crm.services.person_erase); then every
+    # personal field above holds a tombstone.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contact")
@@ -278,6 +282,7 @@ class LeadEvent(TimeStampedModel):
         CHANGE_REJECTED = "change_rejected", _("Proposed change rejected")
         # What the prospect did (crm.choices.ProspectAction in ``to_value``).
         PROSPECT = "prospect", _("Done by the prospect")
+        ERASED = "erased", _("Personal information erased")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
@@ -353,13 +358,13 @@ class Activity(TimeStampedModel):
         return gettext("%(kind)s: %(text)s") % {"kind": self.get_kind_display(), "text": short}
 
 
-class Consent(TimeStampedModel):
+class Consent(LedgerRow, TimeStampedModel):
     """Evidence of one consent: what was agreed to, when, from where (CASL, Law 25)."""
 
     Purpose = ConsentPurpose
 
     contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="consents"
+        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="consents"
     )
     lead = models.ForeignKey(
         Lead,
@@ -381,6 +386,8 @@ class Consent(TimeStampedModel):
     # proves nothing about who sent it: it is kept as evidence, unconfirmed (null), and
     # counts only once confirmed from that address.
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    objects = ConsentLedger.as_manager()  # append-only (crm.ledger)
 
     class Meta:
         verbose_name = _("consent")
@@ -485,4 +492,7 @@ from .models_emails import EmailTemplate  # noqa: E402
 __all__ += ["EmailTemplate"]
 
 # The register of privacy requests lives in its own module (it imports the models above).
-from .models_privacy import PrivacyRequest  # noqa: E402
+from .models_incidents import ConfidentialityIncident  # noqa: E402
+from .models_privacy import ErasedEmail, PrivacyExport, PrivacyRequest  # noqa: E402
+
+__all__ += ["ConfidentialityIncident", "ErasedEmail", "PrivacyExport"]

@@ -18,13 +18,22 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from config.devservices import free_port
 from config.middleware import ADDRESS_ALLOWANCE_FACTOR, parse_rate
-from crm.models import Activity, Lead, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from crm.models import (
+    Activity,
+    Lead,
+    PrivacyExport,
+    PrivacyRequest,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,10 +141,19 @@ WRITE_BODY = {"stage": "contacted", "kind": "note", "body": "let me in"}
 WEBHOOK_BODY = {"url": "https://hooks.example.com/in", "events": ["lead.created"]}
 
 
+#: The privacy requests' writes: a request to file, or one carried out.
+PRIVACY_BODY = {"kind": "access", "email": "let-me-in@example.com", "resolution": "let me in"}
+
+
+def is_privacy(endpoint: Endpoint) -> bool:
+    return endpoint.route.startswith("api/v1/privacy-requests/")
+
+
 def call(api, endpoint: Endpoint, method: str, lead: Lead):
     body = None
     if method in ("POST", "PUT", "PATCH"):
         body = WEBHOOK_BODY if endpoint.route.startswith("api/v1/webhooks/") else WRITE_BODY
+        body = PRIVACY_BODY if is_privacy(endpoint) else body
     return api.generic(
         method,
         endpoint.url(lead),
@@ -160,6 +178,8 @@ def assert_nothing_changed(lead: Lead) -> None:
     assert lead.stage == "new"
     assert not Activity.objects.filter(body="let me in").exists()
     assert not WebhookEndpoint.objects.filter(url=WEBHOOK_BODY["url"]).exists()
+    assert not PrivacyRequest.objects.filter(details__email=PRIVACY_BODY["email"]).exists()
+    assert not PrivacyExport.objects.exists()
 
 
 def webhook_objects_numbered_like(lead: Lead) -> None:
@@ -173,6 +193,15 @@ def webhook_objects_numbered_like(lead: Lead) -> None:
     )
     WebhookDelivery.objects.get_or_create(
         pk=lead.pk, defaults={"endpoint": endpoint, "message": message, "attempt": 1}
+    )
+
+
+def privacy_objects_numbered_like(lead: Lead) -> None:
+    """An access request with the lead's id and an export, so that the privacy calls'
+    ids (the lead's) name something."""
+    PrivacyRequest.objects.get_or_create(
+        pk=lead.pk,
+        defaults={"kind": "access", "contact": lead.contact, "due_at": timezone.now()},
     )
 
 
@@ -227,9 +256,12 @@ def test_a_signed_in_staff_member_with_no_role_is_refused_too(client, lead, endp
 def test_a_sales_token_reaches_every_staff_endpoint(lead):
     """The control for the refusals above: the right role gets through."""
     sam = UserFactory(username="sam", roles=["Sales"])
+    # The privacy requests are the Privacy officer's (Sales may not export or erase).
+    paule = UserFactory(username="paule", roles=["Privacy officer"])
     for endpoint, method in [(c.values[0], c.values[1]) for c in STAFF_CALLS]:
         api = APIClient()  # with sam's current token: the rotation endpoint replaces it
-        token, _created = Token.objects.get_or_create(user=sam)
+        token, _created = Token.objects.get_or_create(user=paule if is_privacy(endpoint) else sam)
+        privacy_objects_numbered_like(lead)
         api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         webhook_objects_numbered_like(lead)
         assert call(api, endpoint, method, lead).status_code < 400, (method, endpoint.route)
