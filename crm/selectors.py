@@ -523,3 +523,16 @@ def privacy_handlers() -> QuerySet:
         .distinct()
         .order_by(User.USERNAME_FIELD)
     )
+
+
+def privacy_notice_facts() -> dict[str, Any]:
+    """What a collection notice says about the crm's side: the person in charge of the
+    protection of personal information (``CRM_PRIVACY_OFFICER``, empty: the head of the
+    practice, as Law 25 s. 3.1 has it by default) and how long things are kept."""
+    from .app_settings import app_settings
+
+    return {
+        "officer": app_settings.PRIVACY_OFFICER,
+        "inactive_months": app_settings.RETENTION_INACTIVE_LEAD_MONTHS,
+        "evidence_years": app_settings.RETENTION_CONSENT_EVIDENCE_YEARS,
+    }

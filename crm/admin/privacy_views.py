@@ -86,7 +86,7 @@ def export_view(model_admin):
             messages.error(request, gettext("There is nothing to export for this request."))
             return HttpResponseRedirect(_change_url(privacy_request))
         initial = {"reason": gettext("Privacy request #%(id)s") % {"id": privacy_request.pk}}
-        form = ExportForm(request.POST or None, initial=initial)
+        form = ExportForm(request.POST if request.method == "POST" else None, initial=initial)
         if request.method == "POST" and form.is_valid():
             reason, fmt = form.cleaned_data["reason"], form.cleaned_data["format"]
             fulfils = privacy_request.is_open and privacy_request.kind in (
@@ -143,7 +143,7 @@ def erase_view(model_admin):
             return HttpResponseRedirect(_change_url(privacy_request))
         lead_ids = list(contact.leads.values_list("pk", flat=True))
         follow_ups = selectors.lead_has_open_follow_ups(lead_ids=lead_ids)
-        form = EraseForm(request.POST or None)
+        form = EraseForm(request.POST if request.method == "POST" else None)
         if not follow_ups:
             form.fields.pop("confirm")
         if request.method == "POST" and form.is_valid():

@@ -128,7 +128,7 @@ def test_erasing_twice_is_refused_clearly(person, officer):
     # A second request for the erased address finds nobody.
     again = services.privacy_request_file(kind="erasure", email=EMAIL, by=officer)
     assert again.status == "done" and again.contact is None
-    assert "Nothing is kept" in again.resolution
+    assert "Rien n'est conservé" in again.resolution
     # A request still open for the erased person is refused at fulfilment.
     stale = PrivacyRequest.objects.create(
         kind="erasure", contact=person, due_at=timezone.now(), status="open"

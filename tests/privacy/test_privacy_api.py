@@ -49,7 +49,7 @@ def test_filing_answers_201_with_the_request_due_in_30_days(person, officer_api)
 def test_an_unknown_address_is_a_done_request_that_found_nothing(db, officer_api):
     body = file(officer_api, "erasure", email="personne@example.com").json()
     assert (body["status"], body["found"]) == ("done", False)
-    assert "Nothing is kept" in body["resolution"]
+    assert "Rien n'est conservé" in body["resolution"]
     fulfil = officer_api.post(f"{URL}{body['id']}/fulfil/", {}, format="json")
     assert fulfil.status_code == 409  # already handled
 
@@ -127,7 +127,7 @@ def test_erasing_twice_is_409(person, officer_api):
     officer_api.post(f"{URL}{first}/fulfil/", {}, format="json")
     stale = PrivacyRequest.objects.create(kind="erasure", contact=person, due_at=timezone.now())
     refused = officer_api.post(f"{URL}{stale.pk}/fulfil/", {}, format="json")
-    assert refused.status_code == 409 and "erased already" in refused.json()["detail"]
+    assert refused.status_code == 409 and "déjà été effacée" in refused.json()["detail"]
 
 
 def test_a_review_needs_a_resolution(person, officer_api):

@@ -308,7 +308,7 @@ def test_overdue_requests_are_on_the_dashboard_and_in_the_officers_digest(client
     PrivacyRequest.objects.filter(pk=request.pk).update(due_at=timezone.now() - timedelta(days=2))
     client.force_login(UserFactory(username="boss", is_superuser=True, email=""))
     page = client.get("/admin/").content.decode()
-    assert "privacy requests overdue" in page or "demandes de confidentialité en retard" in page
+    assert "renseignements personnels en retard" in page
     mail.outbox.clear()
     assert services.follow_up_digests_send() == 1
     assert mail.outbox[0].to == [officer.email]
