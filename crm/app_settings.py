@@ -5,6 +5,10 @@ from django.utils.module_loading import import_string
 
 from .conf import AppSettings, Rule, Setting, boolean, email_or_empty, one_of, text, whole_number
 
+list_of_text = Rule(
+    "a list of text", lambda v: isinstance(v, list | tuple) and all(isinstance(i, str) for i in v)
+)
+
 
 def _is_adapter_path(value) -> bool:
     from .adapter import CrmAdapter  # the adapter reads these settings
@@ -115,6 +119,55 @@ class CrmSettings(AppSettings):
         30,
         whole_number(1, 365),
         "Days the practice has to answer a privacy request (Law 25: 30); its due date.",
+    )
+
+    # Privacy operations (Law 25, CASL): README "Privacy operations".
+    PRIVACY_OFFICER = Setting(
+        "",
+        text,
+        "The person in charge of the protection of personal information (Law 25, s. 3.1) "
+        "as the notices name them, e.g. ``Jeanne Roy, president, privacy@example.com``. "
+        "Empty: the notices name the person with the highest authority in the practice, "
+        "whom the law puts in charge by default.",
+    )
+    RETENTION_INACTIVE_LEAD_MONTHS = Setting(
+        24,
+        whole_number(1, 600),
+        "A person whose leads are all lost, disqualified or never answered (new or "
+        "contacted) is anonymised after this many months without activity (never with "
+        "an open follow-up, never a customer).",
+    )
+    RETENTION_CONSENT_EVIDENCE_YEARS = Setting(
+        3,
+        whole_number(1, 50),
+        "The evidence of a consent (IP address, user agent, source) is kept as long as "
+        "the consent counts and this many years after it ended (withdrawn, replaced, or "
+        "never confirmed); then it is blanked. The ledger row itself stays.",
+    )
+    RETENTION_EXPORT_DAYS = Setting(
+        30,
+        whole_number(1, 3650),
+        "Days a stored export of a person's data is kept for the staff API; the log "
+        "line (who, when, why) stays.",
+    )
+    RETENTION_INCIDENT_YEARS = Setting(
+        5,
+        whole_number(5, 100),
+        "Years a confidentiality incident is kept after the practice learned of it "
+        "(the regulation: at least 5); then the retention task deletes it.",
+    )
+    ERASURE_HASH_KEY = Setting(
+        "",
+        text,
+        "The key of the keyed hash (HMAC-SHA256) of an erased person's e-mail address. "
+        "Empty: derived from SECRET_KEY (and SECRET_KEY_FALLBACKS are tried when "
+        "checking). Set it to keep the hashes independent of SECRET_KEY rotations.",
+    )
+    ERASURE_HASH_PREVIOUS_KEYS = Setting(
+        [],
+        list_of_text,
+        "Earlier values of CRM_ERASURE_HASH_KEY, still tried when checking whether an "
+        "address was erased (keep them as long as hashes made with them are kept).",
     )
 
 

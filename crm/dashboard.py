@@ -153,6 +153,9 @@ def dashboard_context(*, user, now: datetime | None = None) -> dict[str, Any]:
         "my_overdue_url": _changelist(overdue=1, mine=1),
         "new_this_week_url": _changelist(**{"created_at__gte": _week_start(now)}),
         "email_language": selectors.staff_language(user),
+        # Privacy requests past their due date (Law 25: 30 days; CASL: 10 business days).
+        "privacy_overdue_total": selectors.overdue_privacy_requests(now=now).count(),
+        "privacy_overdue_url": reverse("admin:crm_privacyrequest_changelist") + "?overdue=1",
     }
 
 

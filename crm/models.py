@@ -18,11 +18,11 @@ from .choices import (
     FitGrade,
     Language,
     LeadSource,
-    ProposedChangeField,
     ProspectAction,
     Recommendation,
     Stage,
 )
+from .ledger import ConsentLedger, LedgerRow
 
 __all__ = [
     "staff_link",
@@ -97,6 +97,9 @@ class Contact(TimeStampedModel):
     company = models.ForeignKey(
         Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="contacts"
     )
+    # When the person was erased (anonymised: crm.services.person_erase); then every
+    # personal field above holds a tombstone.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contact")
@@ -286,6 +289,7 @@ class LeadEvent(TimeStampedModel):
         CHANGE_REJECTED = "change_rejected", _("Proposed change rejected")
         # What the prospect did (crm.choices.ProspectAction in ``to_value``).
         PROSPECT = "prospect", _("Done by the prospect")
+        ERASED = "erased", _("Personal information erased")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
@@ -367,13 +371,13 @@ class Activity(TimeStampedModel):
         return gettext("%(kind)s: %(text)s") % {"kind": self.get_kind_display(), "text": short}
 
 
-class Consent(TimeStampedModel):
+class Consent(LedgerRow, TimeStampedModel):
     """Evidence of one consent: what was agreed to, when, from where (CASL, Law 25)."""
 
     Purpose = ConsentPurpose
 
     contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="consents"
+        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="consents"
     )
     lead = models.ForeignKey(
         Lead,
@@ -395,6 +399,8 @@ class Consent(TimeStampedModel):
     # proves nothing about who sent it: it is kept as evidence, unconfirmed (null), and
     # counts only once confirmed from that address.
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    objects = ConsentLedger.as_manager()  # append-only (crm.ledger)
 
     class Meta:
         verbose_name = _("consent")
@@ -435,53 +441,8 @@ class StaffProfile(TimeStampedModel):
         return str(self.user)
 
 
-class ProposedChange(TimeStampedModel):
-    """A detail that a later post gave differently from what is stored, for staff to judge.
-
-    A post proves nothing about who sent it: for a person already known it never
-    replaces what they gave before. Each difference is kept here, field by field, until
-    a staff member accepts it (then it is applied) or rejects it. A newer proposal for
-    the same field replaces a pending one.
-    """
-
-    Field = ProposedChangeField
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("To decide")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
-        SUPERSEDED = "superseded", _("Replaced by a newer proposal")
-
-    lead = models.ForeignKey(
-        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="proposed_changes"
-    )
-    field = models.CharField(_("field"), max_length=30, choices=Field.choices)
-    current = models.JSONField(_("value when proposed"), null=True, blank=True)
-    proposed = models.JSONField(_("proposed value"))
-    # Where it came from, e.g. "submission 6f1c…" (its public id): the crm does not know
-    # the apps that propose changes.
-    reference = models.CharField(_("from"), max_length=100, blank=True)
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
-    decided_by = staff_link(_("decided by"))
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("proposed change")
-        verbose_name_plural = _("proposed changes")
-        ordering = ["lead", "field", "-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["lead", "field"],
-                condition=Q(status="pending"),
-                name="crm_proposed_change_one_pending_per_field",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_field_display()}: {self.get_status_display()}"
-
+# What a later post gave differently, for staff to decide: its own module.
+from .models_proposals import ProposedChange  # noqa: E402
 
 # Outbound webhooks: their own module (endpoints, the outbox, the delivery log).
 from .models_webhooks import (  # noqa: E402
@@ -499,4 +460,7 @@ from .models_emails import EmailTemplate  # noqa: E402
 __all__ += ["EmailTemplate"]
 
 # The register of privacy requests lives in its own module (it imports the models above).
-from .models_privacy import PrivacyRequest  # noqa: E402
+from .models_incidents import ConfidentialityIncident  # noqa: E402
+from .models_privacy import ErasedEmail, PrivacyExport, PrivacyRequest  # noqa: E402
+
+__all__ += ["ConfidentialityIncident", "ErasedEmail", "PrivacyExport"]

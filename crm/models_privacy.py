@@ -82,6 +82,10 @@ class PrivacyRequest(TimeStampedModel):
             ),
         ]
         indexes = [models.Index(fields=["status", "due_at"], name="crm_privacy_request_queue")]
+        permissions = [
+            ("export_personal_data", _("Can export a person's data (access, portability)")),
+            ("erase_personal_data", _("Can erase a person (anonymisation)")),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
@@ -93,3 +97,63 @@ class PrivacyRequest(TimeStampedModel):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+
+
+class PrivacyExport(TimeStampedModel):
+    """The log of every export of a person's data: who, when, why, in which format.
+
+    ``content`` keeps the export itself for the staff API to hand over
+    (``GET /api/v1/privacy-requests/<id>/export/``) until the retention task empties it
+    after ``CRM_RETENTION_EXPORT_DAYS`` (an erasure empties it at once); the log line
+    stays.
+    """
+
+    class Format(models.TextChoices):
+        JSON = "json", "JSON"
+        CSV = "csv", "CSV"
+
+    request = models.ForeignKey(
+        PrivacyRequest,
+        verbose_name=_("privacy request"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exports",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="privacy_exports",
+    )
+    by = staff_link(_("exported by"))
+    reason = models.TextField(_("why"))
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    content = models.JSONField(_("export"), null=True, blank=True, editable=False)
+    content_removed_at = models.DateTimeField(_("export removed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export of personal data")
+        verbose_name_plural = _("exports of personal data")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_format_display()} #{self.pk}"
+
+
+class ErasedEmail(models.Model):
+    """A keyed hash (HMAC-SHA256) of the normalized e-mail address of an erased person,
+    so that an import cannot bring them back (``crm.selectors.email_is_erased``). The
+    address itself is not kept; without the key the hash cannot be tested."""
+
+    digest = models.CharField(_("keyed hash of the e-mail"), max_length=64, unique=True)
+    erased_at = models.DateTimeField(_("erased"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("erased e-mail address")
+        verbose_name_plural = _("erased e-mail addresses")
+
+    def __str__(self):
+        return self.digest[:12]

@@ -469,18 +469,14 @@ def contacts_by_email(emails: Iterable[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def email_is_erased(email: str) -> bool:
-    """Whether a person with this (normalized) e-mail asked to be erased, so that nothing
-    (an import, say) brings them back.
-
-    A hook for the privacy operations (issue 13), which will keep a keyed hash of each
-    erased person's normalized e-mail and answer from it. Until erasure exists nobody is
-    erased: always False. Callers handling many addresses use :func:`emails_erased`.
-    """
-    return bool(emails_erased([email]))
-
-
-def emails_erased(emails: Iterable[str]) -> set[str]:
-    """Those of ``emails`` (normalized) whose person was erased (see :func:`email_is_erased`).
-    Empty until erasure exists (issue 13)."""
-    return set()
+# The privacy operations' reads (Law 25, CASL) live in their own module; their names are
+# the crm's selectors like the others (``crm.selectors.email_is_erased``, ...).
+from .selectors_privacy import (  # noqa: E402, F401
+    contact_consent_history,
+    email_is_erased,
+    emails_erased,
+    lead_has_open_follow_ups,
+    overdue_privacy_requests,
+    privacy_handlers,
+    privacy_notice_facts,
+)

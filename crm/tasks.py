@@ -62,3 +62,9 @@ def purge_webhook_log() -> tuple[int, int]:
 def notify_webhook_disabled(endpoint_id: int) -> bool:
     """Tell the practice that a webhook endpoint was disabled."""
     return services.webhook_endpoint_notify_disabled(endpoint_id=endpoint_id)
+
+
+@shared_task(name="crm.tasks.apply_retention")
+def apply_retention() -> dict[str, int]:
+    """Apply the retention policy (daily; ``manage.py apply_retention`` does the same)."""
+    return services.retention_apply(services.retention_plan())

@@ -1,10 +1,12 @@
-"""The staff API (``api/v1/leads/``, ``api/v1/auth/token/rotate/``, ``api/v1/webhooks/``)
+"""The staff API (``api/v1/leads/``, ``api/v1/auth/token/rotate/``, ``api/v1/webhooks/``,
+``api/v1/privacy-requests/``)
 and each staff member's private calendar feed (``calendar/<id>/<token>.ics``). Include it
 at the site root."""
 
 from django.urls import path
 
 from .apis import ApiTokenRotateApi, LeadActivitiesApi, LeadDetailApi, LeadListApi
+from .apis_privacy import PrivacyRequestExportApi, PrivacyRequestFulfilApi, PrivacyRequestListApi
 from .apis_webhooks import (
     WebhookDeliveriesApi,
     WebhookDetailApi,
@@ -41,6 +43,17 @@ urlpatterns = [
         "api/v1/webhooks/<int:pk>/deliveries/<int:delivery_id>/replay/",
         WebhookReplayApi.as_view(),
         name="webhook-replay",
+    ),
+    path("api/v1/privacy-requests/", PrivacyRequestListApi.as_view(), name="privacy-request-list"),
+    path(
+        "api/v1/privacy-requests/<int:pk>/fulfil/",
+        PrivacyRequestFulfilApi.as_view(),
+        name="privacy-request-fulfil",
+    ),
+    path(
+        "api/v1/privacy-requests/<int:pk>/export/",
+        PrivacyRequestExportApi.as_view(),
+        name="privacy-request-export",
     ),
     # A staff member's private follow-up calendar (crm/feeds.py): the address is the secret.
     path(

@@ -63,6 +63,19 @@ class QualificationSettings(AppSettings):
     SPAM_RETENTION_DAYS = Setting(
         30, whole_number(1), "Spam is deleted this many days after it came in (a daily task)."
     )
+    FAILED_RETENTION_DAYS = Setting(
+        90,
+        whole_number(1, 3650),
+        "Submissions that could not be classified (failed) are deleted this many days "
+        "after they came in, by the retention task (``apply_retention``); never one "
+        "whose lead has an open follow-up.",
+    )
+    IMPORT_FILE_RETENTION_DAYS = Setting(
+        30,
+        whole_number(1),
+        "Days an import's file and its per-row report (every row's address) are kept; then "
+        "they are emptied by the retention task and only the job's counts remain.",
+    )
     SHOW_RESULT_TO_PROSPECT = Setting(
         True,
         boolean,

@@ -24,3 +24,9 @@ class QualificationConfig(AppConfig):
         from .timeline import submission_entries
 
         register_source(submission_entries)
+        # What this app keeps about a person, for the crm's export, erasure and retention.
+        from crm.personal_data import register
+
+        from .services.personal_data import provider
+
+        register(provider())

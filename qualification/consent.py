@@ -55,6 +55,63 @@ PRIVACY_NOTICE = Wording(
     ),
 )
 
+
+def collection_notice(language: str | None = None) -> list[str]:
+    """The collection notice's elements (Law 25, s. 8 and 8.1; s. 12.1 for the automated
+    decision), one sentence each, in ``language``: the purposes, the automated
+    processing, the technical data collected and why, how long things are kept, the
+    person in charge of the protection of personal information, the rights. The privacy
+    policy's link goes beside it (``QUALIFICATION_PRIVACY_POLICY_URL``)."""
+    from crm.selectors import privacy_notice_facts
+
+    facts = privacy_notice_facts()
+    with translation.override(language or translation.get_language()):
+        officer = facts["officer"] or str(
+            _("the head of %(practice)s (the person with the highest authority)")
+            % {"practice": practice_name()}
+        )
+        return [
+            str(
+                _(
+                    "Why: to assess your needs, to reply to your request and, only if you "
+                    "tick the box, to send you our news."
+                )
+            ),
+            str(
+                _(
+                    "The recommendation (marketing consultant or fractional CMO) is made by "
+                    "automated processing of your answers. You may ask for the reasons, and "
+                    "for a person to review it."
+                )
+            ),
+            str(
+                _(
+                    "When you send the form we also record your IP address and your "
+                    "browser's identification (user agent): as evidence of your consent and "
+                    "to protect the form against abuse."
+                )
+            ),
+            str(
+                _(
+                    "Without any business between us, your information is anonymised after "
+                    "%(months)d months without activity; the evidence of a consent is kept "
+                    "%(years)d years after it ends."
+                )
+                % {"months": facts["inactive_months"], "years": facts["evidence_years"]}
+            ),
+            str(
+                _("Person in charge of the protection of personal information: %(officer)s.")
+                % {"officer": officer}
+            ),
+            str(
+                _(
+                    "You may ask to see, correct, receive in a structured format or erase "
+                    "your information, or withdraw a consent, at any time."
+                )
+            ),
+        ]
+
+
 #: What a withdrawal of the marketing consent records (the private page's button, the
 #: one-click unsubscribe link of every e-mail).
 MARKETING_WITHDRAWAL = Wording(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import consent
+from .app_settings import app_settings
 from .fast_validation import submission_validate
 from .intake import HONEYPOT_FIELD, honeypot_filled
 from .models import Question, Questionnaire
@@ -108,6 +109,9 @@ class Section:
     title: str
     blocks: list[FieldBlock]
     intro: str = ""
+    #: The collection notice's elements under the intro (the consent section).
+    notice: list[str] = field(default_factory=list)
+    policy_url: str = ""
 
 
 class QuestionnaireForm(forms.Form):
@@ -318,6 +322,8 @@ class QuestionnaireForm(forms.Form):
             Section(
                 title=str(_("Your consent")),
                 intro=consent.PRIVACY_NOTICE.render(self.language),
+                notice=consent.collection_notice(self.language),
+                policy_url=app_settings.PRIVACY_POLICY_URL,
                 blocks=[
                     self._block("consent_contact", "checkbox"),
                     self._block("consent_marketing", "checkbox"),

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from crm.text import without_control_characters
 
 from . import consent
+from .app_settings import app_settings
 from .intake import HONEYPOT_FIELD, LANGUAGES, validate_answers
 from .models import Question, Questionnaire
 from .prospect.links import link_request_url
@@ -437,7 +438,13 @@ class QuestionnaireOutSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_privacy_notice(self, questionnaire: Questionnaire) -> dict:
         wording = consent.PRIVACY_NOTICE
-        return {"version": wording.version, "text": wording.render(self.context["language"])}
+        language = self.context["language"]
+        return {
+            "version": wording.version,
+            "text": wording.render(language),
+            "details": consent.collection_notice(language),
+            "policy_url": app_settings.PRIVACY_POLICY_URL,
+        }
 
     def get_honeypot_field(self, questionnaire: Questionnaire) -> str:
         return HONEYPOT_FIELD

@@ -133,6 +133,9 @@ def test_the_schema_has_public_and_staff_operations():
         "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay/",
         "/api/v1/imports/",
         "/api/v1/imports/{id}/",
+        "/api/v1/privacy-requests/",
+        "/api/v1/privacy-requests/{id}/fulfil/",
+        "/api/v1/privacy-requests/{id}/export/",
     } <= paths
 
 

@@ -19,13 +19,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from config.devservices import free_port
 from config.middleware import ADDRESS_ALLOWANCE_FACTOR, parse_rate
-from crm.models import Activity, Lead, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from crm.models import (
+    Activity,
+    Lead,
+    PrivacyExport,
+    PrivacyRequest,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from qualification.models import ImportJob
 from tests.factories import LeadFactory, UserFactory
 
@@ -136,6 +145,12 @@ WEBHOOK_BODY = {"url": "https://hooks.example.com/in", "events": ["lead.created"
 
 #: The imports take a CSV file, as multipart.
 IMPORT_FILE = "Courriel,Prénom,Entreprise\nlet-me-in@example.com,Intrus,Intrus inc.\n"
+#: The privacy requests' writes: a request to file, or one carried out.
+PRIVACY_BODY = {"kind": "access", "email": "let-me-in@example.com", "resolution": "let me in"}
+
+
+def is_privacy(endpoint: Endpoint) -> bool:
+    return endpoint.route.startswith("api/v1/privacy-requests/")
 
 
 def call(api, endpoint: Endpoint, method: str, lead: Lead):
@@ -145,6 +160,7 @@ def call(api, endpoint: Endpoint, method: str, lead: Lead):
     body = None
     if method in ("POST", "PUT", "PATCH"):
         body = WEBHOOK_BODY if endpoint.route.startswith("api/v1/webhooks/") else WRITE_BODY
+        body = PRIVACY_BODY if is_privacy(endpoint) else body
     return api.generic(
         method,
         endpoint.url(lead),
@@ -170,6 +186,8 @@ def assert_nothing_changed(lead: Lead) -> None:
     assert not Activity.objects.filter(body="let me in").exists()
     assert not WebhookEndpoint.objects.filter(url=WEBHOOK_BODY["url"]).exists()
     assert not ImportJob.objects.filter(file_name="let-me-in.csv").exists()
+    assert not PrivacyRequest.objects.filter(details__email=PRIVACY_BODY["email"]).exists()
+    assert not PrivacyExport.objects.exists()
 
 
 def webhook_objects_numbered_like(lead: Lead) -> None:
@@ -185,6 +203,15 @@ def webhook_objects_numbered_like(lead: Lead) -> None:
         pk=lead.pk, defaults={"endpoint": endpoint, "message": message, "attempt": 1}
     )
     ImportJob.objects.get_or_create(pk=lead.pk, defaults={"file_name": "x.csv", "content": b""})
+
+
+def privacy_objects_numbered_like(lead: Lead) -> None:
+    """An access request with the lead's id and an export, so that the privacy calls'
+    ids (the lead's) name something."""
+    PrivacyRequest.objects.get_or_create(
+        pk=lead.pk,
+        defaults={"kind": "access", "contact": lead.contact, "due_at": timezone.now()},
+    )
 
 
 def test_the_resolver_walk_finds_the_staff_api_and_only_names_public_what_exists():
@@ -240,9 +267,12 @@ def test_a_signed_in_staff_member_with_no_role_is_refused_too(client, lead, endp
 def test_a_sales_token_reaches_every_staff_endpoint(lead):
     """The control for the refusals above: the right role gets through."""
     sam = UserFactory(username="sam", roles=["Sales"])
+    # The privacy requests are the Privacy officer's (Sales may not export or erase).
+    paule = UserFactory(username="paule", roles=["Privacy officer"])
     for endpoint, method in [(c.values[0], c.values[1]) for c in STAFF_CALLS]:
         api = APIClient()  # with sam's current token: the rotation endpoint replaces it
-        token, _created = Token.objects.get_or_create(user=sam)
+        token, _created = Token.objects.get_or_create(user=paule if is_privacy(endpoint) else sam)
+        privacy_objects_numbered_like(lead)
         api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         webhook_objects_numbered_like(lead)
         assert call(api, endpoint, method, lead).status_code < 400, (method, endpoint.route)

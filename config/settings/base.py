@@ -187,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tasks.purge_webhook_log",
         "schedule": crontab(hour=3, minute=45),
     },
+    # The retention policy (CRM_RETENTION_*, QUALIFICATION_FAILED_RETENTION_DAYS).
+    "crm-daily-retention": {
+        "task": "crm.tasks.apply_retention",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "crm-daily-follow-up-digest": {
         "task": "crm.tasks.send_follow_up_digests",
         "schedule": crontab(hour=7, minute=30),

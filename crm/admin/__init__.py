@@ -10,7 +10,9 @@ Every change goes through ``crm.services``; the admin only validates and present
   ``board.py`` (the pipeline board), ``calendar.py`` (the follow-up calendar and
   "My calendar feed");
 - ``contacts.py``, ``companies.py``, ``consents.py``, ``activities.py``;
-- ``privacy.py``: the queue of privacy requests (review, erasure, ...);
+- ``privacy.py``: the queue of privacy requests (review, erasure, ...), with
+  ``privacy_views.py`` (export a person's data, erase them); ``incidents.py``: the
+  register of confidentiality incidents and the log of exports;
 - ``staff.py``: staff profiles, "Language of my e-mails" and "My API token";
 - ``webhooks.py``: webhook endpoints and their delivery log.
 
@@ -24,6 +26,7 @@ from .activities import ActivityAdmin
 from .companies import CompanyAdmin
 from .consents import ConsentAdmin
 from .contacts import ContactAdmin
+from .incidents import ConfidentialityIncidentAdmin, PrivacyExportAdmin
 from .lead_email import EmailTemplateAdmin
 from .leads import LeadAdmin
 from .privacy import PrivacyRequestAdmin
@@ -34,6 +37,8 @@ if admin.site.index_template is None:
     admin.site.index_template = "crm/admin/index.html"
 
 __all__ = [
+    "ConfidentialityIncidentAdmin",
+    "PrivacyExportAdmin",
     "EmailTemplateAdmin",
     "ActivityAdmin",
     "CompanyAdmin",

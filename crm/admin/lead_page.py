@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
-from ..models import Activity, Consent
+from ..models import Activity
 from ..timeline import lead_timeline
 from .widgets import LABELLED_DATETIME, LabelledInlineFormSet
 
@@ -109,8 +109,12 @@ class LeadPanels:
 
     @admin.display(description=_("consent"))
     def consents_panel(self, lead):
-        consents = Consent.objects.filter(contact_id=lead.contact_id).order_by("-created_at")
-        return _render("admin/crm/lead/consents_panel.html", consents=consents)
+        ledger = selectors.contact_consent_history(contact_id=lead.contact_id)
+        return _render(
+            "admin/crm/lead/consents_panel.html",
+            consents=ledger["history"],
+            current=ledger["current"],
+        )
 
     @admin.display(description=_("to decide"))
     def proposed_changes_panel(self, lead):

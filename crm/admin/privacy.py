@@ -1,16 +1,20 @@
 """Privacy requests: the staff's queue of what people asked about their information.
 
-Requests come from the people themselves (their private page), so nobody adds one by
-hand; staff move them along (in progress, handled, refused) with their notes, which go
-through ``crm.services.privacy_request_handle``. Oldest due first; filters by kind,
-status and "overdue".
+Requests come from the people themselves (their private page), or staff type in one
+that came by e-mail, phone or letter ("Add": kind, address, note;
+``crm.services.privacy_request_file``). Staff move them along (in progress, handled,
+refused) with their notes (``crm.services.privacy_request_handle``), and carry out an
+access or portability request (export, ``privacy_views``) or an erasure (its
+confirmation page). Oldest due first; filters by kind, status and "overdue".
 """
 
 from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib import admin
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +22,24 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 from ..choices import OPEN_PRIVACY_STATUSES
 from ..models import PrivacyRequest
+from .privacy_views import erase_view, export_view
+
+
+class PrivacyRequestAddForm(forms.ModelForm):
+    """A request typed in by staff: what, from whom, and what the person said."""
+
+    email = forms.EmailField(label=_("The person's e-mail address"), max_length=254)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("How the request came in (e-mail, phone, letter) and what the person said."),
+    )
+
+    class Meta:
+        model = PrivacyRequest
+        fields = ["kind"]
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -118,9 +140,64 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["crm/admin.css"]}
 
-    def has_add_permission(self, request):
-        # Requests come from the people themselves (their private page).
-        return False
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = PrivacyRequestAddForm
+            kwargs["fields"] = ["kind"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["kind", "email", "note"]
+        return [*self.fields, self._carry_out(request)]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [*self.readonly_fields, self._carry_out(request)]
+
+    def _carry_out(self, request):
+        """The request's "carry it out" links, for what this staff member may do."""
+        cached = getattr(request, "_crm_carry_out", None)
+        if cached is not None:
+            return cached
+        user = request.user
+
+        def carry_out(obj):
+            if obj.contact_id is None:
+                return _("Nothing is kept about this address.")
+            if obj.contact.erased_at is not None:
+                return _("This person was erased.")
+            links = []
+            if user.has_perm(services.EXPORT_PERMISSION):
+                url = reverse("admin:crm_privacyrequest_export", args=[obj.pk])
+                links.append((url, _("Export the person's data")))
+            if obj.kind == PrivacyRequest.Kind.ERASURE and obj.is_open:
+                if user.has_perm(services.ERASE_PERMISSION):
+                    url = reverse("admin:crm_privacyrequest_erase", args=[obj.pk])
+                    links.append((url, _("Erase this person")))
+            if not links:
+                return _("Change the status below once it is handled.")
+            return format_html_join(" · ", '<a class="button" href="{}">{}</a>', links)
+
+        carry_out.short_description = _("carry it out")
+        request._crm_carry_out = carry_out
+        return carry_out
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/export/",
+                self.admin_site.admin_view(export_view(self)),
+                name="crm_privacyrequest_export",
+            ),
+            path(
+                "<int:pk>/erase/",
+                self.admin_site.admin_view(erase_view(self)),
+                name="crm_privacyrequest_erase",
+            ),
+        ]
+        return own + super().get_urls()
 
     def has_delete_permission(self, request, obj=None):
         # The register is the record that a request was made and answered.
@@ -128,6 +205,13 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
+        if not change:
+            filed = services.privacy_request_file(
+                kind=data["kind"], email=data["email"], note=data.get("note", ""), by=request.user
+            )
+            obj.pk = filed.pk
+            obj.__dict__.update({k: v for k, v in filed.__dict__.items() if not k.startswith("_")})
+            return
         services.privacy_request_handle(
             privacy_request=obj,
             status=data["status"],

@@ -16,6 +16,9 @@ Split by use case; import from ``crm.services`` (the names below), not from its 
 - ``calendar``: a staff member's private calendar feed (its secret address);
 - ``consents``: a consent confirmed from the person's mailbox (double opt-in), or withdrawn;
 - ``privacy``: the register of privacy requests, and what a prospect does themselves;
+- ``privacy_fulfil``, ``privacy_export``, ``erasure``, ``retention``, ``incidents``: the
+  privacy operations (requests filed by staff and carried out, the export of a person's
+  data, erasure as anonymisation, the retention policy, the incident register);
 - ``webhooks`` and ``webhook_delivery``: outbound webhooks (endpoints, the events written
   with each change, sending, retries, replay, the sweep and the log's retention).
 """
@@ -44,6 +47,7 @@ from .emails import (
     lead_email_refusal,
     lead_email_send,
 )
+from .erasure import ERASE_PERMISSION, AlreadyErased, OpenFollowUps, person_erase
 from .imports import (
     FILLABLE_COMPANY_FIELDS,
     FILLABLE_CONTACT_FIELDS,
@@ -52,6 +56,7 @@ from .imports import (
     contact_record_refusals,
     people_import,
 )
+from .incidents import incident_save
 from .leads import (
     OVERRIDE_PERMISSION,
     OverrideNotAllowed,
@@ -82,6 +87,13 @@ from .privacy import (
     privacy_request_release_answer,
     prospect_action_record,
 )
+from .privacy_export import EXPORT_PERMISSION, ExportNotAllowed, person_data, person_export
+from .privacy_fulfil import (
+    RequestClosed,
+    privacy_request_due_at,
+    privacy_request_file,
+    privacy_request_fulfil,
+)
 from .proposals import (
     lead_note_returning_result,
     lead_propose_changes,
@@ -92,6 +104,7 @@ from .qualification import (
     lead_record_qualification,
     leads_bulk_record_qualification,
 )
+from .retention import RetentionPlan, retention_apply, retention_plan
 from .tokens import api_token_allowed, api_token_rotate
 from .webhook_delivery import RETRY_SCHEDULE, webhook_delivery_replay, webhook_message_deliver
 from .webhooks import (
@@ -110,6 +123,22 @@ from .webhooks import (
 )
 
 __all__ = [
+    "ERASE_PERMISSION",
+    "EXPORT_PERMISSION",
+    "AlreadyErased",
+    "ExportNotAllowed",
+    "OpenFollowUps",
+    "RequestClosed",
+    "RetentionPlan",
+    "incident_save",
+    "person_data",
+    "person_erase",
+    "person_export",
+    "privacy_request_due_at",
+    "privacy_request_file",
+    "privacy_request_fulfil",
+    "retention_apply",
+    "retention_plan",
     "PLACEHOLDERS",
     "EmailNotAllowed",
     "lead_email_fill",

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..choices import ProspectAction
-from ..models import Consent, Contact, Lead
+from ..models import Consent, Contact, Lead, PrivacyRequest
 from .base import normalize_email
 from .privacy import prospect_action_record
+from .privacy_fulfil import privacy_request_due_at
 
 
 class Confirmation(enum.Enum):
@@ -93,6 +94,7 @@ def consent_withdraw(
     source: str = "",
     ip_address: str | None = None,
     user_agent: str = "",
+    privacy_request_id: int | None = None,
 ) -> Consent | None:
     """Record that the person withdrew their consent for ``purpose``; it counts at once.
 
@@ -100,6 +102,10 @@ def consent_withdraw(
     confirmation since, nothing is recorded (None). Otherwise a refusal, confirmed now,
     with the wording of the act (e.g. the one-click unsubscribe), noted in the history
     of the person's latest lead. None also when the contact is gone.
+
+    Every withdrawal is logged with its request in the privacy register: the one
+    given (``privacy_request_id``, staff and API), else a withdrawal request filed and
+    closed at once (the private page, the one-click link).
     """
     from ..selectors import consent_in_force
 
@@ -142,4 +148,17 @@ def consent_withdraw(
         prospect_action_record(
             lead_id=lead_id, action=ProspectAction.CONSENT_WITHDRAWN, note=purpose, at=now
         )
+        if privacy_request_id is None:
+            PrivacyRequest.objects.create(
+                kind=PrivacyRequest.Kind.CONSENT_WITHDRAWAL,
+                status=PrivacyRequest.Status.DONE,
+                contact=contact,
+                lead_id=lead_id,
+                language=consent.language,
+                received_at=now,
+                due_at=privacy_request_due_at(PrivacyRequest.Kind.CONSENT_WITHDRAWAL, now),
+                handled_at=now,
+                details={"purpose": purpose, "source": consent.source},
+                resolution=f"consent #{consent.pk}",
+            )
         return consent

@@ -310,7 +310,7 @@ def lead_backdate(
     if created_at is not None:
         Contact.objects.filter(pk=lead["contact_id"]).update(created_at=created_at)
         Company.objects.filter(pk=lead["company_id"]).update(created_at=created_at)
-        Consent.objects.filter(lead_id=lead_id).update(created_at=created_at)
+        Consent.objects.filter(lead_id=lead_id).backdate(created_at=created_at)
 
 
 @transaction.atomic

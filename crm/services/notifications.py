@@ -124,22 +124,36 @@ def follow_up_digests_send(*, now: datetime | None = None) -> int:
 
     Sent at most once a day per owner (a second run the same day sends nothing),
     in the owner's language. Returns how many e-mails went out.
+
+    The privacy requests past their due date are in the digest of whoever handles them
+    (``crm.export_personal_data``: the Privacy officer role, the superusers), with or
+    without follow-ups of their own.
     """
-    from ..selectors import follow_ups_due_by_owner
+    from ..selectors import follow_ups_due_by_owner, overdue_privacy_requests, privacy_handlers
 
     now = now or timezone.now()
     today = timezone.localdate(now)
     sent = 0
-    for owner, items in follow_ups_due_by_owner(until=now).items():
+    by_owner = follow_ups_due_by_owner(until=now)
+    overdue_requests = list(overdue_privacy_requests(now=now))
+    handlers = list(privacy_handlers()) if overdue_requests else []
+    for handler in handlers:
+        by_owner.setdefault(handler, [])
+    for owner, items in by_owner.items():
         if not owner.email:
             continue
-        if _follow_up_digest_send_one(owner=owner, items=items, today=today, now=now):
+        requests = overdue_requests if owner in handlers else []
+        if not items and not requests:
+            continue
+        if _follow_up_digest_send_one(
+            owner=owner, items=items, today=today, now=now, privacy_requests=requests
+        ):
             sent += 1
     return sent
 
 
 @transaction.atomic
-def _follow_up_digest_send_one(*, owner, items, today, now) -> bool:
+def _follow_up_digest_send_one(*, owner, items, today, now, privacy_requests=()) -> bool:
     profile, _ = StaffProfile.objects.select_for_update().get_or_create(user=owner)
     if profile.follow_up_digest_sent_on == today:
         return False
@@ -150,9 +164,11 @@ def _follow_up_digest_send_one(*, owner, items, today, now) -> bool:
         "owner": owner,
         "overdue": overdue,
         "due_today": due_today,
-        "count": len(items),
+        "count": len(items) + len(privacy_requests),
         "today": today,
         "leads_url": absolute_url(reverse("admin:crm_lead_changelist") + "?mine=1"),
+        "privacy_requests": list(privacy_requests),
+        "privacy_url": absolute_url(reverse("admin:crm_privacyrequest_changelist") + "?overdue=1"),
     }
     get_adapter().send_notification(
         name="follow_up_digest", recipient=Recipient(owner.email, profile.language), context=context

@@ -7,16 +7,16 @@ staff handle the request in the admin's queue; the answer goes back to the perso
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..app_settings import app_settings
 from ..choices import OPEN_PRIVACY_STATUSES, ProspectAction
 from ..models import Contact, Lead, LeadEvent, PrivacyRequest
+from .privacy_fulfil import privacy_request_due_at
 
 #: The history line each kind of request leaves on the lead when it comes in.
 _ACTION_OF_KIND = {
@@ -51,7 +51,8 @@ def privacy_request_open(
     at: datetime | None = None,
 ) -> tuple[PrivacyRequest | None, bool]:
     """File a person's request in the queue, due ``CRM_PRIVACY_REQUEST_DUE_DAYS`` after
-    it came in; the lead's history notes it.
+    it came in (a withdrawal: 10 business days, ``privacy_request_due_at``); the lead's
+    history notes it.
 
     Returns ``(request, created)``: with a request of this kind still open for the
     person, that one and False (nothing is created: asking twice is one request). A
@@ -73,7 +74,7 @@ def privacy_request_open(
                 lead_id=lead_id,
                 language=language if language in ("fr", "en") else "fr",
                 received_at=now,
-                due_at=now + timedelta(days=app_settings.PRIVACY_REQUEST_DUE_DAYS),
+                due_at=privacy_request_due_at(kind, now),
                 details=dict(details or {}),
                 created_at=now,
             )

@@ -12,14 +12,12 @@ people, is one value a row and neutralizes spreadsheet formulas (OWASP CSV injec
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Any
 
 from django.utils import timezone, translation
 
+from crm import personal_data
 from crm import selectors as crm_selectors
-from crm.csv_safety import SafeCsvWriter
 
 from ..consent import practice_name
 from ..intake import answers_display
@@ -53,9 +51,10 @@ def _explanation(lines, language: str) -> list[dict[str, Any]]:
     ]
 
 
-def person_data(contact, language: str) -> dict[str, Any]:
-    """Everything kept about ``contact`` (a crm Contact), texts in ``language``."""
-    leads = crm_selectors.contact_leads(contact_id=contact.pk)
+def submissions_data(contact, language: str) -> dict[str, dict[str, Any]]:
+    """The questionnaires the person sent (``provided``) and what was computed from each
+    (``inferred``): this app's part of a person's export, here and in the crm's
+    (registered in ``qualification.apps``)."""
     submissions = list(
         Submission.objects.filter(lead__contact_id=contact.pk)
         .exclude(status=Submission.Status.SPAM)
@@ -68,6 +67,46 @@ def person_data(contact, language: str) -> dict[str, Any]:
         .order_by("pk")
     ):
         classifications[row.submission_id] = row  # the latest ruleset's, by id
+    with translation.override(language):
+        return {
+            "provided": {
+                "questionnaires": [
+                    {
+                        "id": str(s.public_id),
+                        "received_at": _time(s.created_at),
+                        "language": s.language,
+                        "channel": s.channel,
+                        "ip_address": s.ip_address,
+                        "answers": _answers(s, language),
+                    }
+                    for s in submissions
+                ],
+            },
+            "inferred": {
+                "questionnaires": [
+                    {
+                        "id": str(s.public_id),
+                        "recommendation": c.recommendation,
+                        "alternative": c.alternative or None,
+                        "confidence": c.confidence,
+                        "needs_review": c.needs_review,
+                        "fit_score": c.fit_score,
+                        "fit_grade": c.fit_grade,
+                        "ruleset_version": c.ruleset.version,
+                        "computed_at": _time(c.created_at),
+                        "explanation": _explanation(c.explanation, language),
+                    }
+                    for s in submissions
+                    if (c := classifications.get(s.pk)) is not None
+                ],
+            },
+        }
+
+
+def person_data(contact, language: str) -> dict[str, Any]:
+    """Everything kept about ``contact`` (a crm Contact), texts in ``language``."""
+    leads = crm_selectors.contact_leads(contact_id=contact.pk)
+    mine = submissions_data(contact, language)
     consents = crm_selectors.contact_consents(contact_id=contact.pk)
     requests = crm_selectors.contact_privacy_requests(contact_id=contact.pk)
     with translation.override(language):
@@ -85,17 +124,7 @@ def person_data(contact, language: str) -> dict[str, Any]:
                     "language": contact.language,
                 },
                 "company": {"name": contact.company.name, "website": contact.company.website},
-                "questionnaires": [
-                    {
-                        "id": str(s.public_id),
-                        "received_at": _time(s.created_at),
-                        "language": s.language,
-                        "channel": s.channel,
-                        "ip_address": s.ip_address,
-                        "answers": _answers(s, language),
-                    }
-                    for s in submissions
-                ],
+                "questionnaires": mine["provided"]["questionnaires"],
                 "consents": [
                     {
                         "purpose": c.purpose,
@@ -125,22 +154,7 @@ def person_data(contact, language: str) -> dict[str, Any]:
                 ],
             },
             "inferred": {
-                "questionnaires": [
-                    {
-                        "id": str(s.public_id),
-                        "recommendation": c.recommendation,
-                        "alternative": c.alternative or None,
-                        "confidence": c.confidence,
-                        "needs_review": c.needs_review,
-                        "fit_score": c.fit_score,
-                        "fit_grade": c.fit_grade,
-                        "ruleset_version": c.ruleset.version,
-                        "computed_at": _time(c.created_at),
-                        "explanation": _explanation(c.explanation, language),
-                    }
-                    for s in submissions
-                    if (c := classifications.get(s.pk)) is not None
-                ],
+                "questionnaires": mine["inferred"]["questionnaires"],
                 "leads": [
                     {
                         "opened_at": _time(lead.created_at),
@@ -163,33 +177,7 @@ def person_data(contact, language: str) -> dict[str, Any]:
         }
 
 
-def as_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
-
-
-def _rows(value: Any, path: str):
-    if isinstance(value, dict):
-        if not value:
-            yield path, ""
-        for key, item in value.items():
-            yield from _rows(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        if not value:
-            yield path, ""
-        for index, item in enumerate(value, start=1):
-            yield from _rows(item, f"{path}[{index}]")
-    else:
-        yield path, "" if value is None else value
-
-
-def as_csv(data: dict[str, Any]) -> str:
-    """One value a row: ``part`` (provided or inferred), ``section``, ``field`` (its
-    path, e.g. ``questionnaires[1].answers[3].answer``), ``value``."""
-    out = io.StringIO()
-    writer = SafeCsvWriter(out)
-    writer.writerow(["part", "section", "field", "value"])
-    for part in ("provided", "inferred"):
-        for section, content in data[part].items():
-            for field, value in _rows(content, ""):
-                writer.writerow([part, section, field, value])
-    return out.getvalue()
+#: The writers are the crm's (one value a row, formulas neutralized), shared with the
+#: staff's export.
+as_json = personal_data.as_json
+as_csv = personal_data.as_csv

@@ -203,16 +203,21 @@ def test_a_known_person_s_consent_is_never_turned_on_but_a_withdrawal_counts():
     assert not Consent.objects.filter(contact__email="personne2@example.com").exists()
 
 
-def test_an_erased_person_is_not_brought_back(monkeypatch):
+def test_an_erased_person_is_not_brought_back():
+    """Issue 13: a row for a person erased before is skipped and reported (the keyed hash
+    of their address is all that is left of them); the others are imported."""
     from crm import selectors
+    from crm import services as crm_services
 
-    monkeypatch.setattr(
-        selectors, "emails_erased", lambda emails: {"personne1@example.com"} & set(emails)
-    )
+    run(csv_bytes([person(1)]))
+    erased = Contact.objects.get(email="personne1@example.com")
+    crm_services.person_erase(contact_id=erased.pk, by=None, confirm_open_follow_ups=True)
+    assert selectors.email_is_erased("personne1@example.com")
+
     job = run(csv_bytes([person(1), person(2)]))
     assert outcomes(job)[2] == ("skip", "Erased: this person asked to be forgotten.")
     assert not Contact.objects.filter(email="personne1@example.com").exists()
-    assert selectors.email_is_erased("personne1@example.com")
+    assert Contact.objects.filter(email="personne2@example.com").exists()
 
 
 def test_formula_cells_are_neutralised_in_the_error_csv():
@@ -293,3 +298,37 @@ def test_the_command_imports_with_a_summary_and_dry_run(tmp_path):
     assert "new: 1" in text and "errors: 1" in text and "classified: 1" in text
     assert "line 3" in text
     assert Lead.objects.get().utm_source == "salon"
+
+
+def test_an_erasure_empties_the_import_files_that_name_the_person():
+    """Issue 13: an import's file and report hold every row's address; the person's
+    erasure empties those that name them (the counts stay)."""
+    from crm import services as crm_services
+
+    job = run(csv_bytes([person(1), person(2)]))
+    other = run(csv_bytes([person(3)]))
+    erased = Contact.objects.get(email="personne1@example.com")
+    crm_services.person_erase(contact_id=erased.pk, by=None, confirm_open_follow_ups=True)
+
+    job.refresh_from_db()
+    other.refresh_from_db()
+    assert (bytes(job.content), job.report) == (b"", "")
+    assert "personne1" not in job.file_name
+    assert job.new_count == 2  # the facts stay
+    assert b"personne3@example.com" in bytes(other.content).lower() and other.report
+
+
+def test_old_import_files_are_emptied_by_the_retention_task():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.services.retention import retention_apply, retention_plan
+
+    job = run(csv_bytes([person(1)]))
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=31))
+    plan = retention_plan(now=timezone.now())
+    assert job.pk in plan.items["qualification.import_files"]
+    assert retention_apply(plan)["qualification.import_files"] == 1
+    job.refresh_from_db()
+    assert (bytes(job.content), job.report, job.new_count) == (b"", "", 1)
