@@ -4,7 +4,7 @@ Fills a throwaway database with leads that each have a submission, scores them o
 then writes the results the two ways, batch by batch as ``reclassify`` does (1,000 a
 batch): the lead rows and their history lines (``crm.services.leads_bulk_record_qualification``
 against ``bulk_update`` + ``bulk_create``) and the classifications
-(``qualification.services.reclassification._classifications_insert`` against
+(``qualification.services.reclassification.classifications_insert`` against
 ``bulk_create(ignore_conflicts=True)``). Each way runs inside a transaction that is rolled
 back, in alternating rounds, so both start from the same rows; the median of the rounds
 is printed with the ratio.
@@ -68,7 +68,7 @@ def orm_leads_bulk_record(results, note: str) -> None:
     LeadEvent.objects.bulk_create(events)
 
 
-def orm_classifications_insert(new, *, ruleset_id: int, now) -> None:
+def ormclassifications_insert(new, *, ruleset_id: int, now) -> None:
     from qualification.models import Classification
 
     Classification.objects.bulk_create(
@@ -132,7 +132,7 @@ def run(args) -> None:
     from qualification.models import Ruleset, Submission
     from qualification.results import qualification_result
     from qualification.selectors import ruleset_compiled
-    from qualification.services.reclassification import _classifications_insert
+    from qualification.services.reclassification import classifications_insert
 
     if args.database_url:
         call_command("flush", interactive=False, verbosity=0)
@@ -165,8 +165,8 @@ def run(args) -> None:
             "ORM": lambda b: orm_leads_bulk_record(b, "bench"),
         },
         "classifications": {
-            "plain SQL": lambda b: _classifications_insert(b, ruleset_id=ruleset.pk, now=now),
-            "ORM": lambda b: orm_classifications_insert(b, ruleset_id=ruleset.pk, now=now),
+            "plain SQL": lambda b: classifications_insert(b, ruleset_id=ruleset.pk, now=now),
+            "ORM": lambda b: ormclassifications_insert(b, ruleset_id=ruleset.pk, now=now),
         },
     }
     batches = {"leads": lead_batches, "classifications": classification_batches}

@@ -31,8 +31,9 @@ from .. import scoring
 from ..importing.report import ERROR, NEW, SKIP, UPDATE
 from ..importing.rows import Row, RowReader
 from ..intake import answers_display
-from ..models import Classification, Questionnaire, Submission
+from ..models import Questionnaire, Submission
 from ..results import qualification_result
+from .reclassification import classifications_insert
 
 #: What a known contact's row is compared on: (label, the row's value, the stored value).
 _COMPARED = (
@@ -221,23 +222,9 @@ def write_batch(
             (pk, lead_ids[item.row.email], compiled.score(item.row.answers, item.row.language))
             for pk, item in submissions
         ]
-        stamp = fast_sql.time_param(Classification, "created_at", now)
-        fast_sql.insert_rows(
-            Classification,
-            (
-                "created_at", "updated_at", "submission", "ruleset", "recommendation",
-                "alternative", "confidence", "needs_review", "fit_score", "fit_grade",
-                "explanation",
-            ),
-            (
-                (
-                    stamp, stamp, pk, ruleset_id, o.recommendation, o.alternative or "",
-                    o.confidence, o.needs_review, o.fit_score, o.fit_grade,
-                    fast_sql.json_param(Classification, "explanation", o.explanation_json),
-                )
-                for pk, _lead, o in scored
-            ),
-        )  # fmt: skip
+        classifications_insert(
+            [(pk, outcome) for pk, _lead, outcome in scored], ruleset_id=ruleset_id, now=now
+        )
         Submission.objects.filter(pk__in=[pk for pk, _lead, _o in scored]).update(
             status=Submission.Status.CLASSIFIED, classified_at=now, updated_at=now
         )

@@ -96,7 +96,7 @@ def leads_reclassify(
     return summary
 
 
-def _classifications_insert(
+def classifications_insert(
     new: list[tuple[int, scoring.Outcome]], *, ruleset_id: int, now: datetime
 ) -> None:
     """Insert many Classifications at once, skipping any that exist already.
@@ -154,7 +154,7 @@ def _leads_reclassify_batch(
         if status != Submission.Status.CLASSIFIED:
             to_mark.append(submission_id)
         results.append((lead_id, qualification_result(outcome)))
-    _classifications_insert(new, ruleset_id=ruleset.pk, now=now)
+    classifications_insert(new, ruleset_id=ruleset.pk, now=now)
     summary.classifications_created += len(new)
     summary.classifications_kept += len(kept)
     if to_mark:
