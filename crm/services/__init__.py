@@ -3,6 +3,7 @@
 Split by use case; import from ``crm.services`` (the names below), not from its modules:
 
 - ``contacts``: contacts, their companies, the evidence of consents;
+- ``filing``: first-time prospects filed many at once (the worker's batches);
 - ``leads``: a lead's way through the pipeline (opened or joined, stage, owner,
   override, review, follow-up);
 - ``proposals``: what a later post gave differently, for staff to accept or reject;
@@ -29,6 +30,7 @@ from .contacts import (
     contact_find_or_create,
     contact_update,
 )
+from .filing import NewProspect, leads_bulk_open_new
 from .leads import (
     OVERRIDE_PERMISSION,
     OverrideNotAllowed,
@@ -56,6 +58,7 @@ from .qualification import (
     QUALIFICATION_FIELDS,
     lead_record_qualification,
     leads_bulk_record_qualification,
+    leads_record_qualification,
 )
 from .tokens import api_token_allowed, api_token_rotate
 from .webhook_delivery import RETRY_SCHEDULE, webhook_delivery_replay, webhook_message_deliver
@@ -109,7 +112,10 @@ __all__ = [
     "lead_set_follow_up",
     "lead_stage_change_problem",
     "lead_update",
+    "leads_bulk_open_new",
     "leads_bulk_record_qualification",
+    "leads_record_qualification",
+    "NewProspect",
     "normalize_email",
     "proposed_changes_decide",
     "staff_profile_set_language",
