@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ from ..intake import answers_display
 from ..models import Classification, Submission
 from ..results import qualification_result
 from ..selectors import questionnaire_by_id
-from .base import retrying_races
+from .base import TRANSIENT_ERRORS, retrying_races
 from .filing import file_lead_in_transaction
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class Row:
     error: Exception | None = None
     latest: bool = False
     filed_now: bool = False
+    unfileable: bool = False
 
 
 @dataclass
@@ -180,25 +181,38 @@ def _write(rows, *, ruleset_id, gives_up, rescoring) -> BatchResult:
 
 
 def _file(rows: list[Row]) -> None:
-    """File the rows not filed yet: first-time prospects in bulk, the others one by one."""
+    """File the rows not filed yet: first-time prospects in bulk, the others one by one.
+
+    A row that cannot be filed (stored details or answers no code can read) gets that
+    error and stays unfiled; the others are filed all the same."""
     unfiled = [r for r in rows if r.lead_id is None]
     if not unfiled:
         return
-    first_of_email: dict[str, Row] = {}
+    first_of_email: dict[str, tuple[Row, crm_services.NewProspect]] = {}
     for row in unfiled:
-        email = crm_services.normalize_email(row.details["contact"]["email"])
-        first_of_email.setdefault(email, row)
-    filed = crm_services.leads_bulk_open_new(
-        prospects=[_new_prospect(row) for row in first_of_email.values()]
-    )
-    for email, row in first_of_email.items():
+        try:
+            prospect = _new_prospect(row)
+        except Exception as exc:
+            row.error, row.outcome, row.unfileable = exc, None, True
+            continue
+        first_of_email.setdefault(crm_services.normalize_email(prospect.email), (row, prospect))
+    filed = crm_services.leads_bulk_open_new(prospects=[p for _r, p in first_of_email.values()])
+    for email, (row, _prospect) in first_of_email.items():
         if email in filed:
             row.lead_id, row.latest, row.filed_now = filed[email].lead_id, True, True
     for row in unfiled:
-        if not row.filed_now:
-            # A known address (or this batch's second post of a new one): as a lone post.
-            row.lead_id, row.latest = file_lead_in_transaction(row.pk, note_lead=False)
-            row.filed_now = True
+        if row.filed_now or row.unfileable:
+            continue
+        # A known address (or this batch's second post of a new one): as a lone post.
+        try:
+            with transaction.atomic():
+                row.lead_id, row.latest = file_lead_in_transaction(row.pk, note_lead=False)
+        except (IntegrityError, *TRANSIENT_ERRORS):
+            raise  # a race, or the database: the whole batch again, or back to the messages
+        except Exception as exc:
+            row.error, row.outcome = exc, None
+            continue
+        row.filed_now = True
 
 
 def _new_prospect(row: Row) -> crm_services.NewProspect:

@@ -7,11 +7,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from django.db import (
-    InterfaceError,
-    OperationalError,
-    transaction,
-)
+from django.db import transaction
 from django.utils import timezone
 
 from crm import services as crm_services
@@ -22,6 +18,7 @@ from ..selectors import (
     ruleset_current_for_scoring,
 )
 from . import batches, claims
+from .base import TRANSIENT_ERRORS
 from .filing import file_lead_quietly
 from .rulesets import NoPublishedRuleset
 
@@ -32,11 +29,6 @@ logger = logging.getLogger(__name__)
 
 
 # --- Classification: scoring a submission with a ruleset ----------------------------
-
-
-#: Errors worth another try later (a locked or unreachable database); anything else
-#: is a defect that trying again will not fix.
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 def submission_classify(*, submission_id: int) -> Classification | None:
