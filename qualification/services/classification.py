@@ -61,7 +61,7 @@ def submission_classify(*, submission_id: int) -> Classification | None:
         current = ruleset_current_for_scoring()
         if state.status == Submission.Status.CLASSIFIED and current is None:
             return None
-        if state.claimed_until is not None and state.claimed_until > timezone.now():
+        if state.claimed:
             # Another run has it (or had it, if its worker died: then until the claim ends).
             if not (current and _help(current)):
                 time.sleep(pause)
