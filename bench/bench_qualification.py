@@ -49,6 +49,7 @@ def prepare_environment(workdir: Path, redis_url: str, database_url: str = "") -
         "DJANGO_DEBUG": "0",  # no query log growing in memory
         "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
         "REDIS_URL": redis_url,
+        "DJANGO_EMAIL_URL": "dummymail://",  # e-mails built and dropped, as bench.run does
         "PYTHONUNBUFFERED": "1",
     }
     os.environ.update(env)
