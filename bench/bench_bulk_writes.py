@@ -177,7 +177,8 @@ def run(args) -> None:
                 times[name].append(timed(write, batches[what]))
         sql, orm = (statistics.median(times[name]) for name in ("plain SQL", "ORM"))
         print(
-            f"  {what:<16} plain SQL {args.leads / sql:>9,.0f} rows/s   ORM {args.leads / orm:>9,.0f} "
+            f"  {what:<16} plain SQL {args.leads / sql:>9,.0f} rows/s   "
+            f"ORM {args.leads / orm:>9,.0f} "
             f"rows/s   plain SQL takes {sql / orm:.2f} of the ORM's time",
             flush=True,
         )
