@@ -137,6 +137,18 @@ class QualificationSettings(AppSettings):
     MAX_ATTEMPTS = Setting(
         5, whole_number(1), "Runs of the classify task before a submission is marked failed."
     )
+    CLASSIFY_BATCH_SIZE = Setting(
+        100,
+        whole_number(1),
+        "Pending submissions a run of the classify task files and classifies together "
+        "(its own and others never tried yet); 1 classifies each alone.",
+    )
+    CLAIM_SECONDS = Setting(
+        30,
+        number(1),
+        "How long a run's claim on a batch holds: another message for a claimed "
+        "submission waits this long at most before it takes it over (a killed worker).",
+    )
     RECLASSIFY_BATCH_SIZE = Setting(
         1000, whole_number(1), "Leads re-scored per database round by ``reclassify``."
     )

@@ -177,6 +177,9 @@ class Submission(TimeStampedModel):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     enqueued_at = models.DateTimeField(_("last sent to the queue"), null=True, blank=True)
+    # Until when a run of the classify task has it in hand (a batch claims up to
+    # QUALIFICATION_CLASSIFY_BATCH_SIZE pending submissions; see services.claims).
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     classified_at = models.DateTimeField(_("classified"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)

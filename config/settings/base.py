@@ -250,6 +250,8 @@ CRM_PRACTICE_EMAIL = env("PRACTICE_EMAIL")
 # with DEBUG off). The run command sets it to its own address.
 CRM_SITE_URL = env("SITE_URL")
 QUALIFICATION_SUBMISSION_RATE = env("SUBMISSION_RATE_LIMIT")
+QUALIFICATION_CLASSIFY_BATCH_SIZE = env("CLASSIFY_BATCH_SIZE")
+QUALIFICATION_CLAIM_SECONDS = env("CLASSIFY_CLAIM_SECONDS")
 # Webhooks to loopback/private addresses (and plain http): development and tests only.
 CRM_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env("WEBHOOK_ALLOW_PRIVATE_NETWORKS")
 # The prospect's next step (qualification/prospect/outcome.py): the booking page for a good

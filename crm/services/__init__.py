@@ -3,6 +3,7 @@
 Split by use case; import from ``crm.services`` (the names below), not from its modules:
 
 - ``contacts``: contacts, their companies, the evidence of consents;
+- ``filing``: first-time prospects filed many at once (the worker's batches);
 - ``leads``: a lead's way through the pipeline (opened or joined, stage, owner,
   override, review, follow-up);
 - ``proposals``: what a later post gave differently, for staff to accept or reject;
@@ -34,8 +35,10 @@ from .base import UNSET, absolute_url, normalize_email
 from .calendar import calendar_feed_allowed, calendar_feed_rotate
 from .consents import Confirmation, consent_withdraw, consents_confirm
 from .contacts import (
+    DOUBLE_OPT_IN,
     ContactDetails,
     company_update,
+    consent_counts_from,
     consents_record,
     contact_find_or_create,
     contact_update,
@@ -48,6 +51,7 @@ from .emails import (
     lead_email_send,
 )
 from .erasure import ERASE_PERMISSION, AlreadyErased, OpenFollowUps, person_erase
+from .filing import NewProspect, leads_bulk_open_new
 from .imports import (
     FILLABLE_COMPANY_FIELDS,
     FILLABLE_CONTACT_FIELDS,
@@ -103,6 +107,7 @@ from .qualification import (
     QUALIFICATION_FIELDS,
     lead_record_qualification,
     leads_bulk_record_qualification,
+    leads_record_qualification,
 )
 from .retention import RetentionPlan, retention_apply, retention_plan
 from .tokens import api_token_allowed, api_token_rotate
@@ -123,6 +128,8 @@ from .webhooks import (
 )
 
 __all__ = [
+    "DOUBLE_OPT_IN",
+    "consent_counts_from",
     "ERASE_PERMISSION",
     "EXPORT_PERMISSION",
     "AlreadyErased",
@@ -191,7 +198,10 @@ __all__ = [
     "lead_set_follow_up",
     "lead_stage_change_problem",
     "lead_update",
+    "leads_bulk_open_new",
     "leads_bulk_record_qualification",
+    "leads_record_qualification",
+    "NewProspect",
     "normalize_email",
     "privacy_request_claim_answer",
     "privacy_request_handle",

@@ -9,6 +9,7 @@ from typing import Any, TypedDict, Unpack
 from django.db import transaction
 from django.utils import timezone
 
+from ..choices import ConsentPurpose
 from ..models import Company, Consent, Contact, Lead
 from .base import normalize_email
 
@@ -55,6 +56,28 @@ def contact_find_or_create(
         return Contact.objects.create(email=email, company=company, **details), True
 
 
+#: Purposes whose grant counts only once confirmed from the person's mailbox (double
+#: opt-in), even for a first-time prospect.
+DOUBLE_OPT_IN = (ConsentPurpose.MARKETING,)
+
+
+def consent_counts_from(
+    at: datetime,
+    *,
+    purpose: str,
+    granted: bool,
+    confirmed: bool = True,
+    needs_confirmation: Collection[str] = DOUBLE_OPT_IN,
+) -> datetime | None:
+    """The ``confirmed_at`` of a consent given at ``at``: ``at`` when it counts at once,
+    None while it waits for the person's confirmation. A refusal counts at once, whoever
+    sent it (never contacting someone is safe); a grant counts at once only when given by
+    a first-time prospect (``confirmed``) for a purpose outside ``needs_confirmation``."""
+    if not granted or (confirmed and purpose not in needs_confirmation):
+        return at
+    return None
+
+
 def consents_record(
     *,
     contact: Contact,
@@ -95,10 +118,13 @@ def consents_record(
             ip_address=ip_address,
             user_agent=user_agent[:300],
             source=source[:300],
-            # A refusal counts at once, whoever sent it: never contacting someone is safe.
-            confirmed_at=at
-            if (confirmed and purpose not in needs_confirmation) or not consent["granted"]
-            else None,
+            confirmed_at=consent_counts_from(
+                at,
+                purpose=purpose,
+                granted=consent["granted"],
+                confirmed=confirmed,
+                needs_confirmation=needs_confirmation,
+            ),
         )
         for purpose, consent in given.items()
     )

@@ -65,6 +65,69 @@ def lead_record_qualification(
         return lead
 
 
+def leads_record_qualification(*, results: Sequence[tuple[int, QualificationResult]]) -> list[int]:
+    """:func:`lead_record_qualification` for many leads at once (the worker's batches).
+
+    The same for each lead: the result written, an earlier person's review cleared, a
+    history line, the practice told (once the transaction commits) about a promising
+    lead's first result, a ``lead.classified`` webhook event; in a few statements
+    whatever the number of leads (``crm.fast_sql`` for the rows, as
+    :func:`leads_bulk_record_qualification`). The leads are locked in id order. A lead
+    given twice keeps its last result. Returns the ids of the leads written (those
+    that are gone are skipped).
+    """
+    latest = dict(results)
+    if not latest:
+        return []
+    with transaction.atomic(savepoint=False):
+        found = list(
+            Lead.objects.select_for_update()
+            .filter(pk__in=list(latest))
+            .order_by("pk")
+            .values_list("pk", "classified_at", "practice_notified_at")
+        )
+        stamp = fast_sql.time_param(Lead, "classified_at", timezone.now())
+        rows, events = [], []
+        for lead_id, classified_at, notified_at in found:
+            r = latest[lead_id]
+            rows.append(
+                (
+                    *_lead_values(r).values(),
+                    fast_sql.json_param(Lead, "classification", r.as_json()),
+                    stamp,
+                    stamp,
+                    lead_id,
+                )  # fmt: skip
+            )
+            events.append(
+                (
+                    stamp,
+                    stamp,
+                    lead_id,
+                    LeadEvent.Kind.CLASSIFIED.value,
+                    "",
+                    r.recommendation,
+                    f"ruleset v{r.ruleset_version}",
+                )  # fmt: skip
+            )
+            if (
+                classified_at is None
+                and notified_at is None
+                and r.fit_score >= app_settings.NOTIFY_FIT_SCORE_AT_LEAST
+            ):
+                notify_practice_after_commit(lead_id)
+        fields = [*QUALIFICATION_FIELDS, "updated_at"]
+        fast_sql.update_rows(Lead, fields, rows, set_null=("reviewed_by", "reviewed_at"))
+        fast_sql.insert_rows(
+            LeadEvent,
+            ("created_at", "updated_at", "lead", "kind", "from_value", "to_value", "note"),
+            events,
+        )
+        written = [lead_id for lead_id, *_rest in found]
+        webhook_lead_event(WebhookEventType.LEAD_CLASSIFIED, lead_ids=written)
+    return written
+
+
 def _lead_values(result: QualificationResult) -> dict[str, Any]:
     """The lead's columns that hold the result (besides ``classification``, the whole)."""
     return {

@@ -8,7 +8,9 @@ Split by use case; import from ``qualification.services`` (the names below):
 - ``filing``: a stored submission filed under its contact and lead (the worker's
   first step; a known person's later post becomes proposed changes);
 - ``classification``: a submission scored with the current ruleset, the result
-  written on the lead;
+  written on the lead, with others in the same run (the classify task's entry point);
+- ``claims`` and ``batches``: which run works on which pending submissions, and a
+  claimed batch filed and classified in one transaction;
 - ``imports`` (and ``import_batches``): CSV imports of leads, run in batches;
 - ``rulesets``: drafts edited, versions published and frozen;
 - ``reclassification``: stored leads re-scored in bulk;

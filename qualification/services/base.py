@@ -1,4 +1,5 @@
-"""What the qualification services share: retrying a transaction that lost a race."""
+"""What the qualification services share: which errors are transient, retrying a transaction
+that lost a race."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from typing import Any
 
 from django.db import (
     IntegrityError,
+    InterfaceError,
+    OperationalError,
 )
 
 logger = logging.getLogger(__name__)
+
+#: Errors worth another try later (a locked or unreachable database); anything else
+#: is a defect that trying again will not fix.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 # A race on a unique row (the same new e-mail or Idempotency-Key posted twice at once)

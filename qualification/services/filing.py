@@ -11,7 +11,7 @@ from django.db import (
 from django.utils import timezone
 
 from crm import services as crm_services
-from crm.choices import ConsentPurpose, LeadSource, ProposedChangeField
+from crm.choices import LeadSource, ProposedChangeField
 
 from ..intake import answers_display
 from ..models import Submission
@@ -124,7 +124,7 @@ def file_lead_in_transaction(
         given_at=submission.created_at,
         confirmed=contact_created or verified,
         # Double opt-in: marketing counts once confirmed from the e-mail, whoever posted.
-        needs_confirmation=(ConsentPurpose.MARKETING,),
+        needs_confirmation=crm_services.DOUBLE_OPT_IN,
     )
     if verified:
         # Sent from the person's private page link (their mailbox): a correction.

@@ -108,7 +108,11 @@ def submissions_retry_classification(*, submission_ids: Iterable[int]) -> int:
         .values_list("pk", flat=True)
     )
     Submission.objects.filter(pk__in=ids).update(
-        status=Submission.Status.PENDING, attempts=0, last_error="", enqueued_at=None
+        status=Submission.Status.PENDING,
+        attempts=0,
+        last_error="",
+        enqueued_at=None,
+        claimed_until=None,
     )
     for submission_id in ids:
         transaction.on_commit(

@@ -174,8 +174,15 @@ def test_a_pool_process_killed_mid_task_has_its_task_redelivered_by_the_same_wor
     client, redis_up, worker_factory, no_rate_limit
 ):
     post_many(client, 60)
-    # Scoring takes 0.2 s here, so a task can be caught in the middle.
-    worker = worker_factory(concurrency=2, app=FAULTY_APP, FAULT_SCORING_SECONDS="0.2")
+    # Scoring takes 0.2 s here, so a task can be caught in the middle; a run takes
+    # batches of 5 (not all 60 at once), and a dead run's claim ends after 5 s.
+    worker = worker_factory(
+        concurrency=2,
+        app=FAULTY_APP,
+        FAULT_SCORING_SECONDS="0.2",
+        CLASSIFY_BATCH_SIZE="5",
+        CLASSIFY_CLAIM_SECONDS="5",
+    )
     wait_for(lambda: classified_count() >= 10, timeout=60, interval=0.02)
     # A task is mid-run once it has counted its attempt and not finished.
     in_progress = Submission.objects.filter(status=Submission.Status.PENDING, attempts__gte=1)

@@ -13,7 +13,7 @@ from crm.services import lead_override_recommendation, lead_request_reclassifica
 from qualification import scoring, services
 from qualification.models import Classification, Ruleset, Submission
 from qualification.selectors import ruleset_get_current
-from qualification.services import classification, sending
+from qualification.services import batches, sending
 from qualification.tasks import classify_submission
 from tests.factories import (
     CONSULTANT_ANSWERS,
@@ -187,7 +187,7 @@ def test_a_transient_error_is_kept_and_raised_for_a_retry(monkeypatch):
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(classification, "_submission_record_classification", locked)
+    monkeypatch.setattr(batches, "_write", locked)
     with pytest.raises(OperationalError):
         services.submission_classify(submission_id=submission.pk)
 
@@ -204,7 +204,7 @@ def test_a_transient_error_on_the_last_attempt_marks_the_submission_failed(monke
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(classification, "_submission_record_classification", locked)
+    monkeypatch.setattr(batches, "_write", locked)
     with pytest.raises(OperationalError):
         services.submission_classify(submission_id=submission.pk)
 
@@ -220,7 +220,7 @@ def test_a_defect_marks_the_submission_failed_at_once(monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("oops")
 
-    monkeypatch.setattr(classification, "_submission_record_classification", broken)
+    monkeypatch.setattr(batches, "_write", broken)
     with pytest.raises(KeyError):
         services.submission_classify(submission_id=submission.pk)
 
@@ -505,7 +505,7 @@ def test_the_worker_files_a_stored_submission_and_scores_it_in_one_go(
 
 def test_the_worker_retries_a_lost_race_on_a_new_email_and_joins_the_winner(monkeypatch):
     submission = receive()
-    real_upsert = crm_services.contact_find_or_create
+    real_upsert = crm_services.leads_bulk_open_new
     calls = []
 
     def upsert_losing_once(**kwargs):
@@ -514,7 +514,7 @@ def test_the_worker_retries_a_lost_race_on_a_new_email_and_joins_the_winner(monk
             raise IntegrityError("UNIQUE constraint failed: crm_contact.email")
         return real_upsert(**kwargs)
 
-    monkeypatch.setattr(crm_services, "contact_find_or_create", upsert_losing_once)
+    monkeypatch.setattr(crm_services, "leads_bulk_open_new", upsert_losing_once)
     services.submission_classify(submission_id=submission.pk)
 
     assert len(calls) == 2
@@ -535,7 +535,10 @@ def test_a_submission_that_cannot_be_scored_is_still_filed_for_staff():
     assert Consent.objects.filter(lead=submission.lead).count() == 2
 
 
-def test_an_older_submission_filed_late_keeps_the_newer_contact_details():
+def test_an_older_submission_filed_late_keeps_the_newer_contact_details(settings):
+    # Filed out of order: each alone (a batch files what it claims in order of arrival,
+    # see test_classification_batches.py).
+    settings.QUALIFICATION_CLASSIFY_BATCH_SIZE = 1
     older = receive(context="older")
     data = submission_payload(
         contact={"first_name": "Josée-Anne", "email": "JOSEE@acme.ca", "phone": "514 555-0100"}
