@@ -47,16 +47,21 @@ __all__ = [
 ]
 
 
-def staff_link(verbose_name, *, related_name: str = "+") -> models.ForeignKey:
-    """A staff member who did or owns something: kept as null when the account goes."""
+def optional_link(to, verbose_name, *, related_name: str = "+") -> models.ForeignKey:
+    """A link that may be empty and is emptied (not cascaded) when its target goes."""
     return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        to,
         verbose_name=verbose_name,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name=related_name,
     )
+
+
+def staff_link(verbose_name, *, related_name: str = "+") -> models.ForeignKey:
+    """A staff member who did or owns something: kept as null when the account goes."""
+    return optional_link(settings.AUTH_USER_MODEL, verbose_name, related_name=related_name)
 
 
 class TimeStampedModel(models.Model):

@@ -20,7 +20,7 @@ from .choices import (
     PrivacyRequestKind,
     PrivacyRequestStatus,
 )
-from .models import Contact, Lead, TimeStampedModel, staff_link
+from .models import Contact, Lead, TimeStampedModel, optional_link, staff_link
 
 
 class PrivacyRequest(TimeStampedModel):
@@ -40,22 +40,8 @@ class PrivacyRequest(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True
     )
-    contact = models.ForeignKey(
-        Contact,
-        verbose_name=_("contact"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="privacy_requests",
-    )
-    lead = models.ForeignKey(
-        Lead,
-        verbose_name=_("lead"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="privacy_requests",
-    )
+    contact = optional_link(Contact, _("contact"), related_name="privacy_requests")
+    lead = optional_link(Lead, _("lead"), related_name="privacy_requests")
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.FR
     )
@@ -112,22 +98,8 @@ class PrivacyExport(TimeStampedModel):
         JSON = "json", "JSON"
         CSV = "csv", "CSV"
 
-    request = models.ForeignKey(
-        PrivacyRequest,
-        verbose_name=_("privacy request"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="exports",
-    )
-    contact = models.ForeignKey(
-        Contact,
-        verbose_name=_("contact"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="privacy_exports",
-    )
+    request = optional_link(PrivacyRequest, _("privacy request"), related_name="exports")
+    contact = optional_link(Contact, _("contact"), related_name="privacy_exports")
     by = staff_link(_("exported by"))
     reason = models.TextField(_("why"))
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)

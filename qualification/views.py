@@ -149,7 +149,7 @@ def thanks_page(request, lang: str, public_id):
     """After submitting: thanks; once the worker has classified the submission, its result
     (unless ``QUALIFICATION_SHOW_RESULT_TO_PROSPECT`` is off), the reasons that weighed
     most and the automated-decision notice (Law 25 s.12.1); the next step. While it is
-    pending a small static script (``qualification/thanks.js``) reads the page again every
+    pending a small static script (``qualification/live-region.js``) reads the page again every
     few seconds and shows the result in place, in a status region; no timed refresh of
     the whole page (WCAG 2.2.1). With JavaScript off, a "Refresh the page" link does it
     by hand; after ``MAX_REFRESHES`` of those the page says the result will come by e-mail."""

@@ -2,7 +2,7 @@
 of every row (a dry run), confirm, follow the progress, download the report.
 
 Pages: *Add lead import* is the upload; a job's page shows, by its state, the progress
-(``qualification/import-progress.js`` reads the page again until the run ends; without
+(``qualification/live-region.js`` reads the page again until the run ends; without
 JavaScript a link does), the preview with the mapping to change and the button to
 confirm, or the result with the report. The writes go through
 ``qualification.services`` (``import_job_create``, ``import_job_remap``,

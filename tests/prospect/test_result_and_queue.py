@@ -39,9 +39,9 @@ def test_the_pending_page_stops_asking_for_a_refresh_after_a_while(client, josee
 
     Submission.objects.filter(pk=josee.pk).update(status="pending")
     page = client.get(f"/fr/questionnaire/thanks/{josee.public_id}/?r=3").content.decode()
-    assert 'href="?r=4"' in page and "thanks.js" in page
+    assert 'href="?r=4"' in page and "live-region.js" in page
     late = client.get(f"/fr/questionnaire/thanks/{josee.public_id}/?r=24").content.decode()
-    assert "thanks.js" not in late and "?r=25" not in late
+    assert "live-region.js" not in late and "?r=25" not in late
     assert "Nous vous enverrons le résultat par courriel" in late
 
 

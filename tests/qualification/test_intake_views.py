@@ -207,7 +207,7 @@ def test_the_thank_you_page_hides_the_result_when_the_practice_hides_it(client, 
     html = client.get(f"/fr/questionnaire/thanks/{submission.public_id}/").content.decode()
     assert "Merci !" in html
     assert "Un CMO sur demande" not in html
-    assert "thanks.js" not in html
+    assert "live-region.js" not in html
 
 
 def test_the_thank_you_page_shows_the_recommendation_when_allowed(client, settings):
@@ -228,8 +228,10 @@ def test_the_thank_you_page_looks_for_the_result_while_it_is_computed(client, se
     submission = SubmissionFactory()
     html = client.get(f"/en/questionnaire/thanks/{submission.public_id}/").content.decode()
     assert 'http-equiv="refresh"' not in html
-    assert re.search(r'<script src="[^"]*qualification/thanks\.js" defer></script>', html)
-    assert re.search(r'<div id="result" role="status" data-waiting>', html)
+    assert re.search(r'<script src="[^"]*qualification/live-region\.js" defer></script>', html)
+    assert re.search(
+        r'<div id="result" role="status" data-live-region="waiting"[^>]*data-waiting>', html
+    )
     assert "We are reading your answers" in html
     assert '<a href="?r=1">Refresh the page</a>' in html
 
