@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Public questionnaire intake and the practice's staff pipeline API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name for a choice set used by several fields (the webhooks' event types).
+    "ENUM_NAME_OVERRIDES": {"WebhookEventTypeEnum": "crm.models_webhooks.WebhookEventType"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # No validator badge: it is an image from validator.swagger.io, outside the CSP.
